@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// berth's entry point. `berth --version` is answered without loading oclif: it is the one command
+// scripts call in a loop, and oclif's start-up alone costs about twice `node -e 0` (see npm run bench).
+const argv = process.argv.slice(2)
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  const {readFileSync} = await import('node:fs')
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`berth/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+} else {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

@@ -1,0 +1,66 @@
+/** Use cases: up and down of one environment of the current branch. */
+import {renderProject, writeRendered, defaultOutputFile} from './render.js'
+import type {Project} from './project.js'
+import {checkDocker, checkPorts, type PortProbe} from './preflight.js'
+import {collectStatus, type StackStatus} from './status.js'
+import type {RenderResult} from '../core/render.js'
+import type {ComposeCli} from '../docker/compose.js'
+import type {Engine} from '../docker/engine.js'
+import type {Reporter} from '../cli/reporter.js'
+
+export interface StackDeps {
+  engine: Engine
+  compose: ComposeCli
+  reporter: Reporter
+  ports: PortProbe
+}
+
+export interface UpOptions {
+  env: string
+  build?: boolean
+  waitTimeout?: number
+}
+
+export interface UpResult {
+  file: string
+  render: RenderResult
+  status: StackStatus | undefined
+}
+
+export async function upStack(project: Project, options: UpOptions, deps: StackDeps): Promise<UpResult> {
+  const {engine, compose, reporter} = deps
+  const {result, yaml} = renderProject(project, options.env)
+  await checkDocker(engine, compose)
+  await checkPorts(result.ports, result.project, engine, deps.ports)
+
+  const file = defaultOutputFile(project.root, result.env.name)
+  writeRendered(file, yaml)
+
+  for (const v of result.volumes) {
+    const state = await engine.ensureVolume(v.name, v.labels)
+    if (state === 'created') reporter.step(`Created volume ${v.name} (${v.kind}, ${v.service}:${v.path})`)
+  }
+
+  reporter.step(`Starting ${result.project} (${result.env.name}, branch ${project.ctx.branch ?? 'none'})`)
+  const args = ['up', '--detach', '--wait', '--remove-orphans']
+  if (options.build) args.push('--build')
+  if (options.waitTimeout) args.push('--wait-timeout', String(options.waitTimeout))
+  await compose.run({project: result.project, file, projectDir: project.root}, args, {onStderr: (c) => reporter.passthrough(c)})
+  const [status] = await collectStatus(engine, {project: project.stack.value.name, stack: result.project})
+  return {file, render: result, status}
+}
+
+export interface DownResult {
+  stack: string
+  removed: number
+}
+
+/** Stop and remove the containers and network of the environment's stack; volumes stay. */
+export async function downStack(project: Project, env: string, deps: Omit<StackDeps, 'ports'>): Promise<DownResult> {
+  const {result} = renderProject(project, env)
+  await checkDocker(deps.engine, deps.compose)
+  const before = await deps.engine.containers({'com.docker.compose.project': result.project})
+  deps.reporter.step(`Stopping ${result.project}`)
+  await deps.compose.run({project: result.project}, ['down', '--remove-orphans'], {onStderr: (c) => deps.reporter.passthrough(c)})
+  return {stack: result.project, removed: before.length}
+}

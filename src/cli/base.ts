@@ -1,0 +1,64 @@
+/**
+ * The base of every berth command: global flags, and errors turned into one actionable message
+ * with a documented exit code. Stack traces only with --debug or BERTH_DEBUG=1.
+ */
+import {Command, Flags, Interfaces} from '@oclif/core'
+import {isBerthError, ExitCode} from '../core/errors.js'
+import {colours, stderrReporter, type Reporter} from './reporter.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    dir: Flags.directory({
+      char: 'C',
+      summary: 'Folder with berth.yml (default: the nearest one from the current folder upwards).',
+      helpGroup: 'GLOBAL',
+    }),
+    debug: Flags.boolean({summary: 'Print stack traces and the commands berth runs.', helpGroup: 'GLOBAL', default: false}),
+  }
+
+  protected debugMode = process.env.BERTH_DEBUG === '1'
+
+  protected reporter(quiet = false): Reporter {
+    return stderrReporter({quiet})
+  }
+
+  protected async parseWithBase(command: T): Promise<{flags: BaseFlags<T>; args: Interfaces.InferredArgs<T['args']>}> {
+    const parsed = await this.parse(command as unknown as typeof Command)
+    if ((parsed.flags as {debug?: boolean}).debug) {
+      this.debugMode = true
+      process.env.BERTH_DEBUG = '1'
+    }
+    return parsed as unknown as {flags: BaseFlags<T>; args: Interfaces.InferredArgs<T['args']>}
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own errors (unknown flag, missing argument, this.exit) keep oclif's handling.
+    if (error.oclif) return super.catch(error)
+    const c = colours(process.stderr)
+    const lines: string[] = []
+    if (isBerthError(error)) {
+      lines.push(`${c.red('berth: error:')} ${error.message}`)
+      for (const hint of error.hints) lines.push(`  ${c.dim('Try this:')} ${hint}`)
+    } else {
+      lines.push(`${c.red('berth: error:')} ${error.message || String(error)}`)
+      if (!this.debugMode) lines.push(`  ${c.dim('Try this:')} run again with --debug (or BERTH_DEBUG=1) for details; this may be a bug in berth.`)
+    }
+    if (this.debugMode) {
+      lines.push(c.dim(error.stack ?? ''))
+      let cause = (error as {cause?: unknown}).cause
+      while (cause) {
+        lines.push(c.dim(`caused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`))
+        cause = cause instanceof Error ? (cause as {cause?: unknown}).cause : undefined
+      }
+    }
+    process.stderr.write(`${lines.join('\n')}\n`)
+    const code = isBerthError(error) ? error.exitCode : ExitCode.FAILURE
+    return this.exit(code)
+  }
+}

@@ -1,0 +1,33 @@
+/** Human tables for read commands (the --json output is the typed object itself). */
+import Table from 'cli-table3'
+import type {ServiceStatus, StackStatus} from '../app/status.js'
+import {colours} from './reporter.js'
+
+function portsText(s: ServiceStatus): string {
+  return s.ports.map((p) => `${p.host}:${p.hostPort}->${p.containerPort}`).join(', ')
+}
+
+export function servicesTable(services: ServiceStatus[], stream: NodeJS.WriteStream = process.stdout): string {
+  const c = colours(stream)
+  const table = new Table({
+    head: ['SERVICE', 'STATE', 'HEALTH', 'PORTS', 'URL'],
+    style: {head: stream.isTTY ? ['bold'] : [], border: stream.isTTY ? ['grey'] : []},
+    chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
+  })
+  for (const s of services.filter((x) => x.role !== 'setup')) {
+    const health = s.health === 'healthy' ? c.green(s.health) : s.health === 'unhealthy' ? c.red(s.health) : s.health
+    table.push([s.service, s.state, health, portsText(s), s.url ?? ''])
+  }
+  return table
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd().replace(/^ /, ''))
+    .join('\n')
+}
+
+export function stacksText(stacks: StackStatus[], stream: NodeJS.WriteStream = process.stdout): string {
+  const c = colours(stream)
+  return stacks
+    .map((s) => `${c.bold(s.stack)}  ${c.dim(`env ${s.env}, branch ${s.branch || '(no git)'}`)}\n${servicesTable(s.services, stream)}`)
+    .join('\n\n')
+}

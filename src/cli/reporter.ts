@@ -1,0 +1,31 @@
+/**
+ * Progress and messages for people, on stderr; results go to stdout. Colour only on a terminal
+ * (and never with NO_COLOR). Use cases receive a Reporter and never write to the terminal themselves.
+ */
+export interface Reporter {
+  /** A step under way ("Rendering dev", "Starting 3 services"). */
+  step(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  /** Raw output of a child process (compose's progress), passed through. */
+  passthrough(chunk: string | Buffer): void
+}
+
+export function colours(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
+  const on = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
+  const wrap = (open: number, close: number) => (s: string) => (on ? `\u001B[${open}m${s}\u001B[${close}m` : s)
+  return {bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39)}
+}
+
+export function stderrReporter(options: {quiet?: boolean} = {}): Reporter {
+  const c = colours(process.stderr)
+  const write = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`)
+  return {
+    step: (m) => options.quiet || write(`${c.cyan('›')} ${m}`),
+    info: (m) => options.quiet || write(m),
+    warn: (m) => write(`${c.yellow('warning:')} ${m}`),
+    passthrough: (chunk) => options.quiet || process.stderr.write(chunk),
+  }
+}
+
+export const silentReporter: Reporter = {step() {}, info() {}, warn() {}, passthrough() {}}

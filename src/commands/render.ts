@@ -1,0 +1,36 @@
+import {Args, Flags} from '@oclif/core'
+import path from 'node:path'
+import {defaultOutputFile, renderProject, writeRendered} from '../app/render.js'
+import {loadProject} from '../app/project.js'
+import {BaseCommand} from '../cli/base.js'
+
+export default class Render extends BaseCommand<typeof Render> {
+  static override summary = 'Render the Compose file of an environment.'
+  static override description =
+    'Builds the Compose model of ENV from berth.yml and the templates, and writes .berth/ENV.compose.yml (deterministic, generated header). Nothing is started.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> qa --stdout',
+    '<%= config.bin %> <%= command.id %> stage --out stage.compose.yml',
+  ]
+  static override args = {
+    env: Args.string({description: 'Environment: dev, qa, stage or one defined in berth.yml.', default: 'dev'}),
+  }
+  static override flags = {
+    stdout: Flags.boolean({summary: 'Print the Compose file instead of writing it.', exclusive: ['out']}),
+    out: Flags.string({char: 'o', summary: 'Write to this file instead of .berth/ENV.compose.yml.'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parseWithBase(Render)
+    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
+    const {result, yaml} = renderProject(project, args.env)
+    if (flags.stdout) {
+      process.stdout.write(yaml)
+      return
+    }
+    const file = flags.out ? path.resolve(flags.out) : defaultOutputFile(project.root, result.env.name)
+    writeRendered(file, yaml)
+    process.stdout.write(`${path.relative(process.cwd(), file) || file}\n`)
+  }
+}

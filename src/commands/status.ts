@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+import {loadProject} from '../app/project.js'
+import {collectStatus} from '../app/status.js'
+import {BaseCommand} from '../cli/base.js'
+import {stacksText} from '../cli/format.js'
+import {Engine} from '../docker/engine.js'
+
+export default class Status extends BaseCommand<typeof Status> {
+  static override summary = "Show every berth stack of this project: services, state, health, ports."
+  static override description = 'Lists the containers berth started for this project (every environment and branch), found by their labels on the engine.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --all']
+  static override flags = {
+    json: Flags.boolean({summary: 'Print the result as JSON.'}),
+    all: Flags.boolean({summary: 'Every berth stack on this engine, of any project.'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parseWithBase(Status)
+    const project = flags.all ? undefined : await loadProject({cwd: process.cwd(), dir: flags.dir})
+    const engine = new Engine()
+    await engine.ping()
+    const stacks = await collectStatus(engine, {project: project?.stack.value.name})
+    if (flags.json) {
+      this.printJson({project: project?.stack.value.name ?? null, branch: project?.ctx.branch ?? null, stacks})
+      return
+    }
+    if (stacks.length === 0) {
+      process.stderr.write(`No berth stack of ${project ? `project ${project.stack.value.name}` : 'any project'} is running. Start one with: berth up\n`)
+      return
+    }
+    process.stdout.write(`${stacksText(stacks)}\n`)
+  }
+}

@@ -1,0 +1,41 @@
+import {Args, Flags} from '@oclif/core'
+import path from 'node:path'
+import {loadProject} from '../app/project.js'
+import {upStack} from '../app/up.js'
+import {BaseCommand} from '../cli/base.js'
+import {realDeps} from '../cli/deps.js'
+import {servicesTable} from '../cli/format.js'
+
+export default class Up extends BaseCommand<typeof Up> {
+  static override summary = 'Start an environment of the current branch and wait until it is healthy.'
+  static override description = `Renders ENV, checks that the engine answers, Compose v2 is installed and every host port is free, creates the stack's volumes, then runs docker compose up --detach --wait. Ports are published on 127.0.0.1 only.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> qa --build',
+    'BERTH_IMAGE_MAP=node:20-bookworm-slim=local/node:20 <%= config.bin %> <%= command.id %> --dir stacks/shop',
+  ]
+  static override args = {
+    env: Args.string({description: 'Environment: dev, qa, stage or one defined in berth.yml.', default: 'dev'}),
+  }
+  static override flags = {
+    build: Flags.boolean({summary: 'Rebuild images before starting.'}),
+    'wait-timeout': Flags.integer({summary: 'Seconds to wait for the services to be healthy.', min: 1}),
+    json: Flags.boolean({summary: 'Print the result as JSON.'}),
+    quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parseWithBase(Up)
+    const reporter = this.reporter(flags.quiet || flags.json)
+    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
+    const result = await upStack(project, {env: args.env, build: flags.build, waitTimeout: flags['wait-timeout']}, realDeps(reporter))
+    if (flags.json) {
+      this.printJson({stack: result.render.project, env: result.render.env.name, branch: project.ctx.branch, file: result.file, services: result.status?.services ?? []})
+      return
+    }
+    process.stdout.write(`${servicesTable(result.status?.services ?? [])}\n`)
+    const urls = result.render.services.filter((s) => s.url).map((s) => `${s.name}: ${s.url}`)
+    if (urls.length) process.stdout.write(`\n${urls.join('\n')}\n`)
+    reporter.info(`Compose file: ${path.relative(process.cwd(), result.file) || result.file}`)
+  }
+}

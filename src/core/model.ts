@@ -1,0 +1,101 @@
+/** The stack model: berth.yml as typed data, after schema validation. */
+
+export type Mode = 'dev' | 'prod'
+export type VolumeKind = 'data' | 'shared' | 'cache'
+export type EnvValue = string | number | boolean | null
+
+export interface BuildSpec {
+  context: string
+  dockerfile?: string
+  target?: string
+  args?: Record<string, EnvValue>
+}
+
+export interface VolumeSpec {
+  path: string
+  kind?: VolumeKind
+  seed?: 'base' | 'empty'
+  key?: string | string[]
+  modes?: Mode[]
+}
+
+export interface ServiceSpec {
+  template?: string
+  enabled?: boolean
+  image?: string
+  build?: string | BuildSpec
+  source?: string
+  port?: number
+  host_port?: number
+  ports?: Record<string, number>
+  command?: string | string[]
+  env?: Record<string, EnvValue>
+  env_file?: string | string[]
+  depends_on?: string[]
+  volumes?: Record<string, string | VolumeSpec | null>
+  params?: Record<string, unknown>
+  compose?: Record<string, unknown>
+}
+
+export interface EnvironmentSpec {
+  extends?: string
+  description?: string
+  mode?: Mode
+  port_offset?: number
+  bind?: string
+  vars?: Record<string, EnvValue>
+  services?: Record<string, ServiceSpec>
+  compose?: Record<string, unknown>
+}
+
+export interface StackFile {
+  name: string
+  templates?: string
+  base_branch?: string
+  images?: Record<string, string>
+  registry?: string
+  bind?: string
+  services: Record<string, ServiceSpec>
+  environments?: Record<string, EnvironmentSpec>
+  compose?: Record<string, unknown>
+}
+
+/** A service template (templates/services/NAME.yml). */
+export interface ServiceTemplate {
+  name: string
+  file: string
+  description?: string
+  params: Record<string, unknown>
+  volumes: Record<string, VolumeSpec>
+  service: Record<string, unknown>
+  modes: Partial<Record<Mode, Record<string, unknown>>>
+  /** A one-shot container run before the service (same image and volumes), e.g. npm ci into node_modules. */
+  setup?: {modes?: Mode[]; service: Record<string, unknown>}
+}
+
+/** An environment profile (templates/environments/NAME.yml), after extends are resolved. */
+export interface EnvironmentProfile {
+  name: string
+  description?: string
+  mode: Mode
+  port_offset: number
+  bind?: string
+  vars: Record<string, EnvValue>
+  services: Record<string, ServiceSpec>
+  compose?: Record<string, unknown>
+}
+
+/** Everything about where a stack runs that is not in berth.yml. */
+export interface StackContext {
+  /** Absolute folder of berth.yml. */
+  root: string
+  /** git branch (null outside a git repository). */
+  branch: string | null
+  /** Image references to replace, already merged from env, user config and berth.yml. */
+  images: Record<string, string>
+  registry?: string
+  /** Extra host port offset for this work tree (side-by-side worktrees). */
+  worktreeOffset?: number
+  /** Content hashes of cache-volume key files, by service name and volume key. */
+  cacheKeys?: Record<string, Record<string, string>>
+}

@@ -1,0 +1,85 @@
+/**
+ * Names derived from project, environment and git branch. Every name is a valid Compose project
+ * or Docker object name, stable for the same input, and distinct inputs never share a name:
+ * a readable slug plus a short hash of the exact original text.
+ */
+import {createHash} from 'node:crypto'
+
+export function shortHash(text: string, length = 8): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, length)
+}
+
+/** Lowercase ASCII letters and digits joined by "-", at most `max` characters, possibly empty. */
+export function slug(text: string, max = 24): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, max)
+    .replace(/-+$/, '')
+}
+
+/** The id of a branch in names: "feat-login-3f2a9c1d". Outside git: "nogit". */
+export function branchId(branch: string | null): string {
+  if (branch === null) return 'nogit'
+  return `${slug(branch, 24) || 'branch'}-${shortHash(branch)}`
+}
+
+export function projectSlug(name: string): string {
+  return slug(name, 24) || 'berth'
+}
+
+/** The Compose project name of a stack: PROJECT-ENV-BRANCHID. */
+export function composeProjectName(name: string, env: string, branch: string | null): string {
+  return `${projectSlug(name)}-${slug(env, 16)}-${branchId(branch)}`
+}
+
+export type VolumeKind = 'data' | 'shared' | 'cache'
+
+export interface VolumeNameInput {
+  project: string
+  env: string
+  branch: string | null
+  service: string
+  key: string
+  kind: VolumeKind
+  /** Content hash for cache volumes. */
+  contentHash?: string
+}
+
+/**
+ * data:   PROJECT-ENV-BRANCHID_SERVICE-KEY     (one per branch)
+ * shared: PROJECT-ENV_shared_SERVICE-KEY       (one for all branches)
+ * cache:  PROJECT_cache_SERVICE-KEY_HASH       (one per content of the key files, e.g. the lockfile)
+ */
+export function volumeName(v: VolumeNameInput): string {
+  const tail = `${v.service}-${v.key}`
+  switch (v.kind) {
+    case 'shared':
+      return `${projectSlug(v.project)}-${slug(v.env, 16)}_shared_${tail}`
+    case 'cache':
+      return `${projectSlug(v.project)}_cache_${tail}_${(v.contentHash ?? 'none').slice(0, 12)}`
+    default:
+      return `${composeProjectName(v.project, v.env, v.branch)}_${tail}`
+  }
+}
+
+/** Compose interpolates "$": a value berth writes that is not meant for interpolation escapes it. */
+export function escapeDollars(text: string): string {
+  return text.replace(/\$/g, '$$$$')
+}
+
+export const LABEL = {
+  project: 'dev.berth.project',
+  env: 'dev.berth.env',
+  branch: 'dev.berth.branch',
+  service: 'dev.berth.service',
+  role: 'dev.berth.role',
+  url: 'dev.berth.url',
+  volume: 'dev.berth.volume',
+  kind: 'dev.berth.kind',
+  stack: 'dev.berth.stack',
+  worktree: 'dev.berth.worktree',
+} as const

@@ -1,0 +1,76 @@
+/**
+ * YAML parsed with source positions, so that any error can name file:line:column.
+ */
+import {Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
+import {ConfigError, type SourcePos} from './errors.js'
+
+export type PathSegment = string | number
+
+export interface SourceDoc {
+  /** The file name as shown to the user (relative to the project when possible). */
+  file: string
+  doc: Document
+  /** The plain JavaScript value of the document. */
+  value: unknown
+  /** Where the node at a path starts; falls back to the nearest existing parent. */
+  locate(path: readonly PathSegment[]): SourcePos
+  /** Where the key of the pair at a path starts (for "unknown key" errors). */
+  locateKey(path: readonly PathSegment[]): SourcePos
+}
+
+export function parseYamlSource(text: string, file: string): SourceDoc {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
+  const posAt = (offset: number): SourcePos => {
+    const {line, col} = lineCounter.linePos(offset)
+    return {file, line, col}
+  }
+
+  const firstError = doc.errors[0]
+  if (firstError) {
+    const message = firstError.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
+    throw new ConfigError(`invalid YAML: ${message}`, posAt(firstError.pos[0]))
+  }
+
+  const nodeAt = (path: readonly PathSegment[]): {node: Node | undefined; key?: Node} => {
+    let current: unknown = doc.contents
+    let key: Node | undefined
+    for (const segment of path) {
+      if (isMap(current)) {
+        const pair = current.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(segment))
+        if (!pair) return {node: current as Node, key}
+        key = isNode(pair.key) ? pair.key : undefined
+        current = pair.value
+      } else if (isSeq(current) && typeof segment === 'number') {
+        const item = current.items[segment]
+        if (!item) return {node: current as Node, key}
+        key = undefined
+        current = item
+      } else {
+        break
+      }
+    }
+    return {node: isNode(current) ? current : undefined, key}
+  }
+
+  const rootPos = (): SourcePos => posAt(doc.contents?.range?.[0] ?? 0)
+
+  return {
+    file,
+    doc,
+    value: doc.toJS({maxAliasCount: 100}),
+    locate(path) {
+      const {node} = nodeAt(path)
+      return node?.range ? posAt(node.range[0]) : rootPos()
+    },
+    locateKey(path) {
+      const {node, key} = nodeAt(path)
+      if (key?.range) return posAt(key.range[0])
+      return node?.range ? posAt(node.range[0]) : rootPos()
+    },
+  }
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg), '')
+}

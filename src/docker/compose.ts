@@ -1,0 +1,165 @@
+/**
+ * The Docker Compose v2 CLI: lifecycle goes through it (never re-implemented), always with argv
+ * arrays. v2 is detected once; a missing CLI or a Compose v1-only machine gets a clear error.
+ */
+import {spawn} from 'node:child_process'
+import {BerthError, ExitCode} from '../core/errors.js'
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunOptions {
+  cwd?: string
+  /** Live output of the child (progress), besides being kept in the result. */
+  onStdout?: (chunk: Buffer) => void
+  onStderr?: (chunk: Buffer) => void
+  /** Give the child our terminal (interactive exec, logs -f). */
+  inherit?: boolean
+}
+
+const TAIL = 40
+
+function tail(text: string, lines = TAIL): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n')
+}
+
+/** Run a program with an argv array. SIGINT while it runs: the child is stopped, then INTERRUPTED. */
+export function runProcess(file: string, args: string[], options: RunOptions & {env?: NodeJS.ProcessEnv} = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth] run ${JSON.stringify([file, ...args])}\n`)
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: options.inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    let interrupted = false
+    const onSigint = () => {
+      interrupted = true
+      // On a terminal the child got the same SIGINT; otherwise pass it on.
+      if (!process.stdin.isTTY) child.kill('SIGINT')
+    }
+    process.on('SIGINT', onSigint)
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8')
+      options.onStdout?.(chunk)
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+      if (stderr.length > 1_000_000) stderr = stderr.slice(-200_000)
+      options.onStderr?.(chunk)
+    })
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      process.off('SIGINT', onSigint)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', onSigint)
+      if (interrupted) {
+        reject(new BerthError('interrupted', {exitCode: ExitCode.INTERRUPTED}))
+        return
+      }
+      resolve({code: code ?? (signal ? 128 : 1), stdout, stderr})
+    })
+  })
+}
+
+export interface ComposeTarget {
+  project: string
+  file?: string
+  projectDir?: string
+}
+
+export class ComposeCli {
+  private versionPromise?: Promise<string>
+
+  constructor(
+    readonly docker: string = process.env.BERTH_DOCKER_CLI || 'docker',
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** The Compose v2 version ("2.26.1"); throws a BerthError (DOCKER) when only v1 or nothing is there. */
+  version(): Promise<string> {
+    this.versionPromise ??= this.detect()
+    return this.versionPromise
+  }
+
+  private async detect(): Promise<string> {
+    let result: RunResult
+    try {
+      result = await runProcess(this.docker, ['compose', 'version', '--short'], {env: this.env})
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new BerthError(`the docker CLI was not found (looked for "${this.docker}" on PATH)`, {
+          exitCode: ExitCode.DOCKER,
+          hints: ['Install Docker Engine and its CLI with the Compose v2 plugin (https://docs.docker.com/engine/install/).'],
+          cause: error,
+        })
+      }
+      throw error
+    }
+    const version = result.stdout.trim().replace(/^v/, '')
+    if (result.code === 0 && /^2\./.test(version)) return version
+    if (result.code === 0 && /^[3-9]\./.test(version)) return version
+    let v1 = ''
+    try {
+      const legacy = await runProcess('docker-compose', ['version', '--short'], {env: this.env})
+      if (legacy.code === 0) v1 = legacy.stdout.trim()
+    } catch {
+      // no docker-compose either
+    }
+    const found = v1 ? `only Compose v1 (docker-compose ${v1}) is installed` : 'the docker CLI has no compose command'
+    throw new BerthError(`berth needs Docker Compose v2, but ${found}`, {
+      exitCode: ExitCode.DOCKER,
+      hints: [
+        'Install the Compose v2 plugin: the docker-compose-plugin package (Docker\'s apt/yum repositories), or Docker Desktop.',
+        'Check with: docker compose version',
+      ],
+    })
+  }
+
+  private base(target: ComposeTarget): string[] {
+    const args = ['compose', '-p', target.project]
+    if (target.file) args.push('-f', target.file)
+    if (target.projectDir) args.push('--project-directory', target.projectDir)
+    return args
+  }
+
+  /** Run `docker compose ...` for a project; a non-zero exit becomes a BerthError (COMPOSE) with compose's own words. */
+  async run(target: ComposeTarget, args: string[], options: RunOptions = {}): Promise<RunResult> {
+    await this.version()
+    const result = await runProcess(this.docker, [...this.base(target), ...args], {...options, env: this.env})
+    if (result.code !== 0) {
+      const said = tail(stripProgress(result.stderr) || result.stdout, 12)
+      throw new BerthError(`docker compose ${args[0]} failed (exit ${result.code})${said ? `:\n${indent(said)}` : ''}`, {
+        exitCode: ExitCode.COMPOSE,
+        hints: [`See the logs: berth logs${target.file ? '' : ''} --tail 50`],
+      })
+    }
+    return result
+  }
+
+  /** Like run, but the child owns the terminal and its exit code is returned as is. */
+  async passthrough(target: ComposeTarget, args: string[]): Promise<number> {
+    await this.version()
+    const result = await runProcess(this.docker, [...this.base(target), ...args], {inherit: true, env: this.env})
+    return result.code
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')
+}
+
+/** Compose's plain progress lines (" Container x  Started") say little in an error; keep the rest. */
+export function stripProgress(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.trim() && !/^\s*(Container|Network|Volume|Image)\s.+\s(Creating|Created|Starting|Started|Waiting|Healthy|Running|Stopping|Stopped|Removing|Removed|Recreate|Recreated|Exited|Building|Built|Pulling|Pulled)\s*$/.test(l))
+  return lines.join('\n')
+}

@@ -1,0 +1,98 @@
+/**
+ * The Docker engine through dockerode: queries, volumes, inspect, exec. dockerode is imported on
+ * first use, so commands that never reach the engine do not pay for loading it.
+ */
+import type Dockerode from 'dockerode'
+import {BerthError, ExitCode} from '../core/errors.js'
+
+export type ContainerInfo = Dockerode.ContainerInfo
+export type VolumeInfo = Dockerode.VolumeInspectInfo & {CreatedAt?: string}
+
+function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_HOST || 'unix:///var/run/docker.sock'
+}
+
+export function unreachable(cause: unknown): BerthError {
+  const detail = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause)
+  return new BerthError(`cannot reach the Docker engine at ${engineAddress()} (${detail})`, {
+    exitCode: ExitCode.DOCKER,
+    hints: ['Start Docker (for example: sudo systemctl start docker), or point DOCKER_HOST at a running engine.', 'Check with: docker info'],
+    cause,
+  })
+}
+
+function labelFilters(labels: Record<string, string | undefined>): string[] {
+  return Object.entries(labels).map(([k, v]) => (v === undefined ? k : `${k}=${v}`))
+}
+
+export class Engine {
+  private client?: Promise<Dockerode>
+
+  constructor(private readonly factory?: () => Promise<Dockerode>) {}
+
+  docker(): Promise<Dockerode> {
+    this.client ??= (this.factory ?? (async () => new (await import('dockerode')).default()))()
+    return this.client
+  }
+
+  /** Throws a BerthError (DOCKER) when the engine cannot be reached. */
+  async ping(): Promise<void> {
+    const docker = await this.docker()
+    try {
+      await docker.ping()
+    } catch (error) {
+      throw unreachable(error)
+    }
+  }
+
+  private async call<T>(what: () => Promise<T>): Promise<T> {
+    try {
+      return await what()
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException & {statusCode?: number}
+      if (!e.statusCode && (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES')) throw unreachable(error)
+      throw error
+    }
+  }
+
+  async containers(labels: Record<string, string | undefined>, all = true): Promise<ContainerInfo[]> {
+    const docker = await this.docker()
+    return this.call(() => docker.listContainers({all, filters: {label: labelFilters(labels)}}))
+  }
+
+  /** Containers that publish a host port (any project), for port conflict messages. */
+  async containersPublishing(port: number): Promise<ContainerInfo[]> {
+    const docker = await this.docker()
+    const running = await this.call(() => docker.listContainers({filters: {publish: [String(port)]}}))
+    return running
+  }
+
+  async inspectContainer(id: string): Promise<Dockerode.ContainerInspectInfo> {
+    const docker = await this.docker()
+    return this.call(() => docker.getContainer(id).inspect())
+  }
+
+  async volumes(labels: Record<string, string | undefined>): Promise<VolumeInfo[]> {
+    const docker = await this.docker()
+    const res = await this.call(() => docker.listVolumes({filters: {label: labelFilters(labels)}}))
+    return (res.Volumes ?? []) as VolumeInfo[]
+  }
+
+  async volume(name: string): Promise<VolumeInfo | undefined> {
+    const docker = await this.docker()
+    try {
+      return (await docker.getVolume(name).inspect()) as VolumeInfo
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return undefined
+      throw error
+    }
+  }
+
+  /** Create a volume if it is not there; an existing one is kept as it is (data is never touched). */
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<'created' | 'existed'> {
+    if (await this.volume(name)) return 'existed'
+    const docker = await this.docker()
+    await this.call(() => docker.createVolume({Name: name, Labels: labels}))
+    return 'created'
+  }
+}
