@@ -1,0 +1,162 @@
+/**
+ * Shared helpers for end-to-end tests against the real engine. Each test owns a fixture folder (a copy
+ * of a stack with a unique project name, in its own git repository), runs the built CLI, checks real
+ * state (containers, volumes, HTTP), and cleans up by label even when it fails.
+ */
+import {execFile, execFileSync} from 'node:child_process'
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseDocument} from 'yaml'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const CLI = path.join(ROOT, 'bin', 'run.js')
+export const LOCAL_IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7'
+export const LOCAL_IMAGE_LIST = ['local/node:20', 'local/postgres:15', 'local/redis:7']
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Run the built berth CLI (argv array, no shell) with the local image map. */
+export function berth(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: options.cwd,
+        env: {...process.env, BERTH_IMAGE_MAP: LOCAL_IMAGES, NO_COLOR: '1', BERTH_CONFIG: '/nonexistent/berth-config.yml', ...options.env},
+        encoding: 'utf8',
+        timeout: options.timeoutMs ?? 230_000,
+        maxBuffer: 32 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({code, stdout, stderr})
+      },
+    )
+  })
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+export function git(args: string[], cwd: string): string {
+  return execFileSync('git', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+}
+
+export interface Fixture {
+  dir: string
+  name: string
+  /** BERTH_PORT_OFFSET for this fixture: its ports do not clash with other tests or a running example. */
+  env: NodeJS.ProcessEnv
+  offset: number
+  cleanup(): Promise<void>
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer()
+    s.once('error', () => resolve(false))
+    s.listen({host: '127.0.0.1', port}, () => s.close(() => resolve(true)))
+  })
+}
+
+/** A port offset whose ports (base ports + offset, and + the qa/stage offsets) are free now. */
+export async function freeOffset(basePorts: number[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const offset = 1000 + Math.floor(Math.random() * 250) * 100
+    const ports = basePorts.flatMap((p) => [p + offset, p + offset + 10000])
+    if (ports.every((p) => p <= 65535) && (await Promise.all(ports.map(canBind))).every(Boolean)) return offset
+  }
+  throw new Error('no free port offset found')
+}
+
+/**
+ * Copy stacks/STACK into a fresh temp folder, give it a unique project name, make it a git repository
+ * on branch main with one commit.
+ */
+export async function stackFixture(stack: string, options: {prefix?: string; edit?: (doc: ReturnType<typeof parseDocument>) => void} = {}): Promise<Fixture> {
+  const name = uniqueName(options.prefix ?? `t-${stack}`)
+  const dir = mkdtempSync(path.join(os.tmpdir(), `berth-${name}-`))
+  cpSync(path.join(ROOT, 'stacks', stack), dir, {recursive: true, filter: (src) => !/[/\\](node_modules|\.berth)$/.test(src)})
+  const file = path.join(dir, 'berth.yml')
+  const doc = parseDocument(readFileSync(file, 'utf8'))
+  doc.set('name', name)
+  options.edit?.(doc)
+  writeFileSync(file, doc.toString())
+  git(['init', '-q', '-b', 'main'], dir)
+  git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', '-A'], dir)
+  git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'fixture'], dir)
+  const offset = await freeOffset([8000, 5432, 6379, 9229])
+  return {
+    dir,
+    name,
+    offset,
+    env: {BERTH_PORT_OFFSET: String(offset)},
+    async cleanup() {
+      await removeProject(name)
+      rmSync(dir, {recursive: true, force: true})
+    },
+  }
+}
+
+function docker(args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('docker', args, {encoding: 'utf8'}, (_e, stdout) => resolve(stdout ?? ''))
+  })
+}
+
+/** Remove every container, network and volume labelled with this berth project. */
+export async function removeProject(name: string): Promise<void> {
+  const label = `label=dev.berth.project=${name}`
+  const containers = (await docker(['ps', '-aq', '--filter', label])).split('\n').filter(Boolean)
+  if (containers.length) await docker(['rm', '-f', '-v', ...containers])
+  const networks = (await docker(['network', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean)
+  if (networks.length) await docker(['network', 'rm', ...networks])
+  const volumes = (await docker(['volume', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean)
+  if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes])
+}
+
+export async function containersOf(name: string): Promise<Array<{name: string; service: string; state: string}>> {
+  const out = await docker(['ps', '-a', '--filter', `label=dev.berth.project=${name}`, '--format', '{{.Names}}\t{{.Label "dev.berth.service"}}\t{{.State}}'])
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [n, service, state] = l.split('\t')
+      return {name: n, service, state}
+    })
+}
+
+export async function volumesOf(name: string): Promise<string[]> {
+  const out = await docker(['volume', 'ls', '-q', '--filter', `label=dev.berth.project=${name}`])
+  return out.split('\n').filter(Boolean).sort()
+}
+
+/** Poll until fn returns a value (not undefined), or fail after timeoutMs. */
+export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v !== undefined) return v
+    } catch (error) {
+      last = error
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+export async function httpGet(url: string): Promise<{status: number; body: string}> {
+  const res = await fetch(url, {signal: AbortSignal.timeout(10_000)})
+  return {status: res.status, body: await res.text()}
+}
