@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-// Runs berth from the TypeScript sources (no build), with oclif's development mode.
-import {execute} from '@oclif/core'
+// Runs berth from the TypeScript sources (no build), in oclif's development mode.
+import {main} from '../src/index.ts'
 
-await execute({development: true, dir: import.meta.url})
+await main(import.meta.url, true)

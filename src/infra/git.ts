@@ -1,5 +1,7 @@
 /** git, always with argv arrays: branch names can hold ; $() quotes | and unicode. */
 import {execFile} from 'node:child_process'
+import {readFileSync, statSync} from 'node:fs'
+import path from 'node:path'
 import {BerthError, ExitCode} from '../core/errors.js'
 
 export interface GitResult {
@@ -27,6 +29,8 @@ export function git(args: string[], cwd: string): Promise<GitResult> {
  */
 export async function currentBranch(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   if (env.BERTH_BRANCH) return env.BERTH_BRANCH
+  const fast = branchFromHeadFile(cwd)
+  if (fast) return fast
   let head: GitResult
   try {
     head = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], cwd)
@@ -43,4 +47,39 @@ export async function currentBranch(cwd: string, env: NodeJS.ProcessEnv = proces
     if (unborn.code === 0) return unborn.stdout.trim()
   }
   return null
+}
+
+/** The git folder of the work tree holding cwd: `.git` itself, or where a worktree's `.git` file points. */
+export function findGitDir(cwd: string): string | undefined {
+  let dir = path.resolve(cwd)
+  for (;;) {
+    const dotGit = path.join(dir, '.git')
+    try {
+      const st = statSync(dotGit)
+      if (st.isDirectory()) return dotGit
+      const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))
+      if (m) return path.resolve(dir, m[1].trim())
+      return undefined
+    } catch {
+      const parent = path.dirname(dir)
+      if (parent === dir) return undefined
+      dir = parent
+    }
+  }
+}
+
+/**
+ * The branch named by HEAD, read from the file (no process: start-up time matters for render).
+ * undefined when HEAD is not a plain symbolic ref (detached, unusual layouts): then ask git.
+ */
+export function branchFromHeadFile(cwd: string): string | undefined {
+  const gitDir = findGitDir(cwd)
+  if (!gitDir) return undefined
+  try {
+    const head = readFileSync(path.join(gitDir, 'HEAD'), 'utf8')
+    const m = /^ref: refs\/heads\/(.+)\n?$/.exec(head)
+    return m ? m[1] : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -1,0 +1,66 @@
+// The build: the schema validator precompiled by Ajv, a type check, one ESM bundle of the CLI
+// (dist/index.js, with lazily loaded chunks for dockerode-side code), and oclif.manifest.json.
+import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {execFileSync} from 'node:child_process'
+import {Ajv} from 'ajv'
+import standaloneCode from 'ajv/dist/standalone/index.js'
+import * as esbuild from 'esbuild'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const t0 = Date.now()
+
+function writeAtomic(file, text) {
+  mkdirSync(path.dirname(file), {recursive: true})
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, text)
+  renameSync(tmp, file)
+}
+
+// 1. berth.yml's validator, as code (compiling the schema at run time costs ~0.2 s).
+const ajv = new Ajv({allErrors: true, strict: false, code: {source: true}})
+const validate = ajv.compile(JSON.parse(readFileSync(path.join(root, 'schema/berth.schema.json'), 'utf8')))
+writeAtomic(path.join(root, 'src/generated/berth-schema.cjs'), standaloneCode.default(ajv, validate))
+
+// 2. Types.
+if (!process.argv.includes('--no-check')) {
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--noEmit'], {stdio: 'inherit'})
+}
+
+// 3. The bundle, built aside and swapped in, so a CLI running meanwhile never sees half a dist/.
+const out = path.join(root, `dist.${process.pid}.tmp`)
+rmSync(out, {recursive: true, force: true})
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/index.ts')],
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  minify: true,
+  keepNames: true,
+  // dockerode pulls in ssh2 with optional native parts, ajv is only the from-source fallback, and typescript only
+  // serves oclif's development mode: keep them as packages.
+  external: ['dockerode', 'ajv', 'typescript'],
+  banner: {js: "import {createRequire as __berthCreateRequire} from 'node:module'; const require = __berthCreateRequire(import.meta.url);"},
+  logLevel: 'warning',
+})
+rmSync(path.join(root, 'dist.old'), {recursive: true, force: true})
+try {
+  renameSync(path.join(root, 'dist'), path.join(root, 'dist.old'))
+} catch {
+  // first build
+}
+renameSync(out, path.join(root, 'dist'))
+rmSync(path.join(root, 'dist.old'), {recursive: true, force: true})
+
+// 4. oclif's manifest, from the bundle.
+const {Config} = await import('@oclif/core')
+const config = await Config.load({root, ignoreManifest: true})
+const manifest = config.getPluginsList().find((p) => p.isRoot).manifest
+if (!manifest || Object.keys(manifest.commands).length === 0) throw new Error('oclif found no commands for the manifest')
+writeAtomic(path.join(root, 'oclif.manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+console.error(`built dist/ and the manifest (${Object.keys(manifest.commands).length} commands) in ${Date.now() - t0} ms`)

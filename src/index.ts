@@ -1,0 +1,21 @@
+/**
+ * berth's command table and entry point. The build bundles this file (and everything it imports
+ * statically) into dist/index.js, so start-up reads one file instead of hundreds; oclif finds the
+ * commands here (the "explicit" discovery strategy in package.json).
+ */
+import {execute} from '@oclif/core'
+import Down from './commands/down.js'
+import Render from './commands/render.js'
+import Status from './commands/status.js'
+import Up from './commands/up.js'
+
+export const COMMANDS = {
+  down: Down,
+  render: Render,
+  status: Status,
+  up: Up,
+}
+
+export async function main(dir: string, development = false): Promise<void> {
+  await execute({dir, development})
+}
