@@ -139,7 +139,6 @@ export function renderStack(req: RenderRequest): RenderResult {
     const params: Record<string, unknown> = {...t.params}
     for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined) params[key] = spec[key]
     Object.assign(params, spec.params)
-    if (typeof params.image === 'string') params.image = resolveImage(params.image, imageOptions)
     let build: BuildSpec | null = null
     if (spec.build !== undefined) {
       const b = normalizeBuild(spec.build)
@@ -155,7 +154,7 @@ export function renderStack(req: RenderRequest): RenderResult {
       }
       build = {context: escapeDollars(context), ...(b.dockerfile ? {dockerfile: escapeDollars(b.dockerfile)} : {}), ...(b.target ? {target: b.target} : {})}
       const args: Record<string, unknown> = {}
-      if (typeof params.image === 'string') args.BASE_IMAGE = params.image
+      if (typeof params.image === 'string') args.BASE_IMAGE = resolveImage(params.image, imageOptions)
       Object.assign(args, b.args)
       build.args = args as BuildSpec['args']
     }
@@ -178,7 +177,7 @@ export function renderStack(req: RenderRequest): RenderResult {
     if (service.build) delete service.image
     else if (typeof service.image === 'string') service.image = resolveImage(service.image, imageOptions)
     if (!service.image && !service.build) {
-      throw new ConfigError(`service "${name}" has neither image nor build`, src.locate(['services', name]), {
+      throw new ConfigError(`service "${name}" has neither image nor build`, src.locateKey(['services', name]), {
         hints: ['Set image: (e.g. node:20-bookworm-slim), build: (a folder with a Dockerfile), or a template.'],
       })
     }

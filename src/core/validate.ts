@@ -13,6 +13,8 @@ export interface SchemaError {
   keyword: string
   params: Record<string, unknown>
   message?: string
+  /** Set by Ajv on errors about a mapping key (propertyNames). */
+  propertyName?: string
 }
 
 export interface SchemaValidator {
@@ -53,16 +55,18 @@ function pickError(errors: SchemaError[]): SchemaError {
   return [...errors].sort((a, b) => depth(b) - depth(a) || rank(a) - rank(b))[0]
 }
 
-export function explainSchemaError(error: SchemaError, source: SourceDoc, allErrors: SchemaError[] = [error]): ConfigError {
+export function explainSchemaError(error: SchemaError, source: SourceDoc): ConfigError {
   const path = pathOf(error.instancePath)
   const where = formatPath(path) || 'the top level'
   const value = valueAt(source.value, path)
   const p = error.params
+  const badKey = error.propertyName ?? (error.keyword === 'propertyNames' ? String(p.propertyName ?? '') : undefined)
+  if (badKey !== undefined) {
+    return new ConfigError(`invalid name "${badKey}" in ${where}: use lowercase letters, digits, "-" and "_", starting with a letter or digit`, source.locateKey([...path, badKey]))
+  }
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(p.additionalProperty)
-      const siblings = allErrors.filter((e) => e.keyword === 'additionalProperties' && e.instancePath === error.instancePath)
-      void siblings
       return new ConfigError(`unknown key "${key}" in ${where}`, source.locateKey([...path, key]), {
         hints: ['Check the spelling; the JSON Schema in schema/berth.schema.json lists every key (editors can autocomplete it).'],
       })
@@ -80,10 +84,6 @@ export function explainSchemaError(error: SchemaError, source: SourceDoc, allErr
       )
     case 'pattern':
       return new ConfigError(`${where} has an invalid value ${describe(value)}: ${patternHint(error)}`, source.locate(path))
-    case 'propertyNames': {
-      const name = String(p.propertyName ?? '')
-      return new ConfigError(`invalid name "${name}" in ${where}: use lowercase letters, digits, "-" and "_", starting with a letter or digit`, source.locateKey([...path, name]))
-    }
     case 'minimum':
     case 'maximum':
       return new ConfigError(`${where} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${String(p.limit)} (got ${describe(value)})`, source.locate(path))
@@ -116,7 +116,7 @@ export function validateStackFile(source: SourceDoc, validate: SchemaValidator):
   }
   if (!validate(source.value)) {
     const errors = validate.errors ?? []
-    throw explainSchemaError(pickError(errors), source, errors)
+    throw explainSchemaError(pickError(errors), source)
   }
   return source.value as StackFile
 }
