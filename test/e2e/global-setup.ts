@@ -27,7 +27,7 @@ export default function setup(): void {
     }
   })
   if (missing.length) throw new Error(`End-to-end tests need the local images ${missing.join(', ')}. Build them with: bash ../shared/tools/docker-engine.sh`)
-  if (!existsSync(path.join(ROOT, 'dist', 'commands')) || !existsSync(path.join(ROOT, 'oclif.manifest.json'))) {
+  if (!existsSync(path.join(ROOT, 'dist', 'index.js')) || !existsSync(path.join(ROOT, 'oclif.manifest.json'))) {
     throw new Error('End-to-end tests run the built CLI: run npm run build first (npm test does).')
   }
 }

@@ -1,0 +1,119 @@
+// Bad input gets one actionable line, a documented exit code, no stack trace, and changes nothing.
+import {chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {berth, containersOf, stackFixture, volumesOf, type CliResult, type Fixture} from './harness.js'
+
+function expectOneActionableError(r: CliResult, code: number, message: RegExp) {
+  expect(r.code, r.stderr).toBe(code)
+  const lines = r.stderr.trimEnd().split('\n')
+  expect(lines[0]).toMatch(/^berth: error: /)
+  expect(lines[0]).toMatch(message)
+  expect(r.stderr).not.toMatch(/^\s+at /m) // no stack trace without --debug
+  expect(r.stdout).toBe('')
+}
+
+async function expectNothingChanged(fx: Fixture) {
+  expect(existsSync(path.join(fx.dir, '.berth', 'dev.compose.yml'))).toBe(false)
+  expect(await containersOf(fx.name)).toEqual([])
+  expect(await volumesOf(fx.name)).toEqual([])
+}
+
+describe('bad input', () => {
+  let fx: Fixture | undefined
+  afterEach(async () => {
+    await fx?.cleanup()
+    fx = undefined
+  })
+
+  const editStack = (f: Fixture, edit: (text: string) => string) => {
+    const file = path.join(f.dir, 'berth.yml')
+    writeFileSync(file, edit(readFileSync(file, 'utf8')))
+  }
+
+  it('malformed YAML: file, line and column', async () => {
+    fx = await stackFixture('shop')
+    editStack(fx, (t) => t.replace('    port: 8000\n', '    port: [8000\n'))
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 3, /^berth: error: berth\.yml:\d+:\d+: invalid YAML: /)
+    await expectNothingChanged(fx)
+  })
+
+  it('schema violation: what was expected, where', async () => {
+    fx = await stackFixture('shop')
+    editStack(fx, (t) => t.replace('    port: 8000\n', '    port: eighty\n'))
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 3, /berth\.yml:\d+:11: services\.web\.port must be an integer \(got the string "eighty"\)$/)
+    await expectNothingChanged(fx)
+  })
+
+  it('unknown template: lists the known ones', async () => {
+    fx = await stackFixture('shop')
+    editStack(fx, (t) => t.replace('template: redis', 'template: rediss'))
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 3, /berth\.yml:\d+:\d+: unknown template "rediss" for service "cache"$/)
+    expect(r.stderr).toMatch(/Try this: Known templates: .*node, postgres, redis/)
+    await expectNothingChanged(fx)
+  })
+
+  it('unknown environment: lists the known ones', async () => {
+    fx = await stackFixture('shop')
+    const r = await berth(['up', 'prod'], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 2, /unknown environment "prod"$/)
+    expect(r.stderr).toMatch(/Known environments: dev, qa, stage/)
+    await expectNothingChanged(fx)
+  })
+
+  it('missing build context', async () => {
+    fx = await stackFixture('shop')
+    editStack(fx, (t) => t.replace('    build: app\n', '    build: ./docker/web\n'))
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 3, /berth\.yml:\d+:\d+: build context "\.\/docker\/web" of service "web" does not exist/)
+    await expectNothingChanged(fx)
+  })
+
+  it('a host port already taken: names the port and who holds it', async () => {
+    fx = await stackFixture('shop')
+    const port = 8000 + fx.offset
+    const holder = net.createServer()
+    await new Promise<void>((resolve) => holder.listen({host: '127.0.0.1', port}, resolve))
+    try {
+      const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
+      expectOneActionableError(r, 5, new RegExp(`port ${port} on 127\\.0\\.0\\.1 \\(service web\\) is already in use by .*\\(pid ${process.pid}\\)`))
+      expect(r.stderr).toMatch(/Try this: .*host_port/)
+      await expectNothingChanged(fx)
+    } finally {
+      await new Promise((resolve) => holder.close(resolve))
+    }
+  })
+
+  it('no engine: says where it looked and what to do', async () => {
+    fx = await stackFixture('shop')
+    const r = await berth(['up'], {cwd: fx.dir, env: {...fx.env, DOCKER_HOST: 'unix:///nonexistent'}})
+    expectOneActionableError(r, 4, /cannot reach the Docker engine at unix:\/\/\/nonexistent/)
+    expect(r.stderr).toMatch(/Try this: Start Docker/)
+    await expectNothingChanged(fx)
+  })
+
+  it('Compose v1 only: says v2 is needed and how to get it', async () => {
+    fx = await stackFixture('shop')
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'berth-v1-'))
+    writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\necho "docker: \'compose\' is not a docker command." >&2\nexit 1\n')
+    writeFileSync(path.join(bin, 'docker-compose'), '#!/bin/sh\necho "1.29.2"\n')
+    chmodSync(path.join(bin, 'docker'), 0o755)
+    chmodSync(path.join(bin, 'docker-compose'), 0o755)
+    const r = await berth(['up'], {cwd: fx.dir, env: {...fx.env, PATH: `${bin}:${process.env.PATH}`}})
+    expectOneActionableError(r, 4, /berth needs Docker Compose v2, but only Compose v1 \(docker-compose 1\.29\.2\) is installed$/)
+    expect(r.stderr).toMatch(/Try this: Install the Compose v2 plugin/)
+    await expectNothingChanged(fx)
+  })
+
+  it('--debug adds the stack trace', async () => {
+    fx = await stackFixture('shop')
+    const r = await berth(['up', 'prod', '--debug'], {cwd: fx.dir, env: fx.env})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^\s+at /m)
+  })
+})
