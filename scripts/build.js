@@ -58,8 +58,10 @@ renameSync(out, path.join(root, 'dist'))
 rmSync(path.join(root, 'dist.old'), {recursive: true, force: true})
 
 // 4. oclif's manifest, from the bundle.
+// (Config.load reads an existing manifest: remove it first; without one oclif reads the bundle.)
+rmSync(path.join(root, 'oclif.manifest.json'), {force: true})
 const {Config} = await import('@oclif/core')
-const config = await Config.load({root, ignoreManifest: true})
+const config = await Config.load({root})
 const manifest = config.getPluginsList().find((p) => p.isRoot).manifest
 if (!manifest || Object.keys(manifest.commands).length === 0) throw new Error('oclif found no commands for the manifest')
 writeAtomic(path.join(root, 'oclif.manifest.json'), JSON.stringify(manifest, null, 2) + '\n')

@@ -5,12 +5,16 @@
  */
 import {execute} from '@oclif/core'
 import Down from './commands/down.js'
+import Exec from './commands/exec.js'
+import Logs from './commands/logs.js'
 import Render from './commands/render.js'
 import Status from './commands/status.js'
 import Up from './commands/up.js'
 
 export const COMMANDS = {
   down: Down,
+  exec: Exec,
+  logs: Logs,
   render: Render,
   status: Status,
   up: Up,

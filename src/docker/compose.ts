@@ -137,7 +137,7 @@ export class ComposeCli {
       const said = tail(stripProgress(result.stderr) || result.stdout, 12)
       throw new BerthError(`docker compose ${args[0]} failed (exit ${result.code})${said ? `:\n${indent(said)}` : ''}`, {
         exitCode: ExitCode.COMPOSE,
-        hints: [`See the logs: berth logs${target.file ? '' : ''} --tail 50`],
+        hints: composeHints(result.stderr),
       })
     }
     return result
@@ -162,4 +162,20 @@ function indent(text: string): string {
 export function stripProgress(stderr: string): string {
   const lines = stderr.split('\n').filter((l) => l.trim() && !/^\s*(Container|Network|Volume|Image)\s.+\s(Creating|Created|Starting|Started|Waiting|Healthy|Running|Stopping|Stopped|Removing|Removed|Recreate|Recreated|Exited|Building|Built|Pulling|Pulled)\s*$/.test(l))
   return lines.join('\n')
+}
+
+/** What to do next, from what compose said. */
+export function composeHints(stderr: string): string[] {
+  if (/pull access denied|registry-1\.docker\.io|no such host|manifest unknown|failed to resolve source metadata|error pulling image/i.test(stderr)) {
+    return [
+      'An image could not be pulled. Without a reachable registry, map images to ones you have: BERTH_IMAGE_MAP="node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15" or images: in ~/.config/berth/config.yml; for a private registry set BERTH_REGISTRY.',
+    ]
+  }
+  if (/unhealthy|dependency failed to start|did not complete successfully/i.test(stderr)) {
+    return ['A service did not become healthy: see why with berth logs SERVICE --tail 50 (and berth status).']
+  }
+  if (/port is already allocated|address already in use/i.test(stderr)) {
+    return ['A port was taken between the check and the start: run berth status, free the port, and try again.']
+  }
+  return ['See the logs: berth logs --tail 50; rerun with --debug to see the exact docker compose command.']
 }

@@ -1,0 +1,29 @@
+import {Args, Flags} from '@oclif/core'
+import {logs} from '../app/passthrough.js'
+import {loadProject} from '../app/project.js'
+import {BaseCommand} from '../cli/base.js'
+import {ComposeCli} from '../docker/compose.js'
+
+export default class Logs extends BaseCommand<typeof Logs> {
+  static override summary = "Show the logs of the current branch's stack."
+  static override description = 'Runs docker compose logs for the stack of the environment (default dev) on the current branch.'
+  static override strict = false
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> web --follow', '<%= config.bin %> <%= command.id %> db --env qa --tail 100']
+  static override args = {
+    service: Args.string({description: 'Services to show (default: all).'}),
+  }
+  static override flags = {
+    env: Flags.string({char: 'e', summary: 'Environment.', default: 'dev'}),
+    follow: Flags.boolean({char: 'f', summary: 'Keep following new output.'}),
+    tail: Flags.string({char: 'n', summary: 'Number of lines from the end of each log (or "all").'}),
+    timestamps: Flags.boolean({char: 't', summary: 'Show timestamps.'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Logs)
+    if (flags.debug) process.env.BERTH_DEBUG = '1'
+    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
+    const code = await logs(project, new ComposeCli(), {env: flags.env, services: argv as string[], follow: flags.follow, tail: flags.tail, timestamps: flags.timestamps})
+    if (code !== 0) this.exit(code)
+  }
+}
