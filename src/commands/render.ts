@@ -3,6 +3,7 @@ import path from 'node:path'
 import {defaultOutputFile, renderProject, writeRendered} from '../app/render.js'
 import {loadProject} from '../app/project.js'
 import {BaseCommand} from '../cli/base.js'
+import {ComposeCli} from '../docker/compose.js'
 
 export default class Render extends BaseCommand<typeof Render> {
   static override summary = 'Render the Compose file of an environment.'
@@ -11,6 +12,7 @@ export default class Render extends BaseCommand<typeof Render> {
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> qa --stdout',
+    '<%= config.bin %> <%= command.id %> --check',
     '<%= config.bin %> <%= command.id %> stage --out stage.compose.yml',
   ]
   static override args = {
@@ -19,6 +21,7 @@ export default class Render extends BaseCommand<typeof Render> {
   static override flags = {
     stdout: Flags.boolean({summary: 'Print the Compose file instead of writing it.', exclusive: ['out']}),
     out: Flags.string({char: 'o', summary: 'Write to this file instead of .berth/ENV.compose.yml.'}),
+    check: Flags.boolean({summary: 'Also validate the result with docker compose config --quiet.'}),
   }
 
   async run(): Promise<void> {
@@ -31,6 +34,7 @@ export default class Render extends BaseCommand<typeof Render> {
     }
     const file = flags.out ? path.resolve(flags.out) : defaultOutputFile(project.root, result.env.name)
     writeRendered(file, yaml)
+    if (flags.check) await new ComposeCli().run({project: result.project, file, projectDir: project.root}, ['config', '--quiet'])
     process.stdout.write(`${path.relative(process.cwd(), file) || file}\n`)
   }
 }
