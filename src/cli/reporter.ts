@@ -3,6 +3,8 @@
  * (and never with NO_COLOR). Use cases receive a Reporter and never write to the terminal themselves.
  */
 export interface Reporter {
+  /** Whether progress goes to a terminal (Compose may then draw its own). */
+  readonly tty: boolean
   /** A step under way ("Rendering dev", "Starting 3 services"). */
   step(message: string): void
   info(message: string): void
@@ -21,6 +23,7 @@ export function stderrReporter(options: {quiet?: boolean} = {}): Reporter {
   const c = colours(process.stderr)
   const write = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`)
   return {
+    tty: Boolean(process.stderr.isTTY) && !options.quiet,
     step: (m) => options.quiet || write(`${c.cyan('›')} ${m}`),
     info: (m) => options.quiet || write(m),
     warn: (m) => write(`${c.yellow('warning:')} ${m}`),
@@ -28,4 +31,4 @@ export function stderrReporter(options: {quiet?: boolean} = {}): Reporter {
   }
 }
 
-export const silentReporter: Reporter = {step() {}, info() {}, warn() {}, passthrough() {}}
+export const silentReporter: Reporter = {tty: false, step() {}, info() {}, warn() {}, passthrough() {}}

@@ -18,6 +18,8 @@ export interface RunOptions {
   onStderr?: (chunk: Buffer) => void
   /** Give the child our terminal (interactive exec, logs -f). */
   inherit?: boolean
+  /** Compose's progress style (its global --progress flag). */
+  progress?: 'tty' | 'plain' | 'quiet'
 }
 
 const TAIL = 40
@@ -122,8 +124,9 @@ export class ComposeCli {
     })
   }
 
-  private base(target: ComposeTarget): string[] {
+  private base(target: ComposeTarget, options: RunOptions = {}): string[] {
     const args = ['compose', '-p', target.project]
+    if (options.progress) args.push('--progress', options.progress)
     if (target.file) args.push('-f', target.file)
     if (target.projectDir) args.push('--project-directory', target.projectDir)
     return args
@@ -132,7 +135,7 @@ export class ComposeCli {
   /** Run `docker compose ...` for a project; a non-zero exit becomes a BerthError (COMPOSE) with compose's own words. */
   async run(target: ComposeTarget, args: string[], options: RunOptions = {}): Promise<RunResult> {
     await this.version()
-    const result = await runProcess(this.docker, [...this.base(target), ...args], {...options, env: this.env})
+    const result = await runProcess(this.docker, [...this.base(target, options), ...args], {...options, env: this.env})
     if (result.code !== 0) {
       const said = tail(stripProgress(result.stderr) || result.stdout, 12)
       throw new BerthError(`docker compose ${args[0]} failed (exit ${result.code})${said ? `:\n${indent(said)}` : ''}`, {
