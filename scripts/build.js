@@ -40,8 +40,8 @@ await esbuild.build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  minify: true,
-  keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   // dockerode pulls in ssh2 with optional native parts, ajv is only the from-source fallback, and typescript only
   // serves oclif's development mode: keep them as packages.
   external: ['dockerode', 'ajv', 'typescript'],

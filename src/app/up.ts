@@ -45,7 +45,7 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
   const args = ['up', '--detach', '--wait', '--remove-orphans']
   if (options.build) args.push('--build')
   if (options.waitTimeout) args.push('--wait-timeout', String(options.waitTimeout))
-  await compose.run({project: result.project, file, projectDir: project.root}, args, {onStderr: (c) => reporter.passthrough(c), progress: reporter.tty ? 'tty' : 'plain'})
+  await compose.run({project: result.project, file, projectDir: project.root}, args, reporter.tty ? {inheritStderr: true} : {onStderr: (c) => reporter.passthrough(c), progress: 'plain'})
   const [status] = await collectStatus(engine, {project: project.stack.value.name, stack: result.project})
   return {file, render: result, status}
 }
@@ -61,6 +61,6 @@ export async function downStack(project: Project, env: string, deps: Omit<StackD
   await checkDocker(deps.engine, deps.compose)
   const before = await deps.engine.containers({'com.docker.compose.project': result.project})
   deps.reporter.step(`Stopping ${result.project}`)
-  await deps.compose.run({project: result.project}, ['down', '--remove-orphans'], {onStderr: (c) => deps.reporter.passthrough(c), progress: deps.reporter.tty ? 'tty' : 'plain'})
+  await deps.compose.run({project: result.project}, ['down', '--remove-orphans'], deps.reporter.tty ? {inheritStderr: true} : {onStderr: (c) => deps.reporter.passthrough(c), progress: 'plain'})
   return {stack: result.project, removed: before.length}
 }

@@ -11,8 +11,8 @@ export function servicesTable(services: ServiceStatus[], stream: NodeJS.WriteStr
   const c = colours(stream)
   const table = new Table({
     head: ['SERVICE', 'STATE', 'HEALTH', 'PORTS', 'URL'],
-    style: {head: stream.isTTY ? ['bold'] : [], border: stream.isTTY ? ['grey'] : []},
-    chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
+    style: {head: stream.isTTY ? ['bold'] : [], border: [], 'padding-left': 0, 'padding-right': 0},
+    chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '   '},
   })
   for (const s of services.filter((x) => x.role !== 'setup')) {
     const health = s.health === 'healthy' ? c.green(s.health) : s.health === 'unhealthy' ? c.red(s.health) : s.health
@@ -21,7 +21,7 @@ export function servicesTable(services: ServiceStatus[], stream: NodeJS.WriteStr
   return table
     .toString()
     .split('\n')
-    .map((l) => l.trimEnd().replace(/^ /, ''))
+    .map((l) => l.trimEnd())
     .join('\n')
 }
 

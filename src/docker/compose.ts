@@ -20,6 +20,8 @@ export interface RunOptions {
   inherit?: boolean
   /** Compose's progress style (its global --progress flag). */
   progress?: 'tty' | 'plain' | 'quiet'
+  /** Let the child write to our stderr directly (a terminal: Compose draws its own progress there). */
+  inheritStderr?: boolean
 }
 
 const TAIL = 40
@@ -35,7 +37,7 @@ export function runProcess(file: string, args: string[], options: RunOptions & {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: options.inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      stdio: options.inherit ? 'inherit' : ['ignore', 'pipe', options.inheritStderr ? 'inherit' : 'pipe'],
     })
     let stdout = ''
     let stderr = ''
@@ -137,8 +139,9 @@ export class ComposeCli {
     await this.version()
     const result = await runProcess(this.docker, [...this.base(target, options), ...args], {...options, env: this.env})
     if (result.code !== 0) {
-      const said = tail(stripProgress(result.stderr) || result.stdout, 12)
-      throw new BerthError(`docker compose ${args[0]} failed (exit ${result.code})${said ? `:\n${indent(said)}` : ''}`, {
+      const said = options.inheritStderr ? '' : tail(stripProgress(result.stderr) || result.stdout, 12)
+      const where = said ? `:\n${indent(said)}` : options.inheritStderr ? ' (its output is above)' : ''
+      throw new BerthError(`docker compose ${args[0]} failed (exit ${result.code})${where}`, {
         exitCode: ExitCode.COMPOSE,
         hints: composeHints(result.stderr),
       })

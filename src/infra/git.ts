@@ -31,6 +31,7 @@ export async function currentBranch(cwd: string, env: NodeJS.ProcessEnv = proces
   if (env.BERTH_BRANCH) return env.BERTH_BRANCH
   const fast = branchFromHeadFile(cwd)
   if (fast) return fast
+  if (!findGitDir(cwd)) return null
   let head: GitResult
   try {
     head = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], cwd)
