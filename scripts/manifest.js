@@ -18,9 +18,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const ajv = new Ajv({allErrors: true, strict: false, code: {source: true, esm: true}})
 const validate = ajv.compile(JSON.parse(readFileSync(path.join(root, 'schema/berth.schema.json'), 'utf8')))
 mkdirSync(path.join(root, 'dist/generated'), {recursive: true})
-writeAtomic(path.join(root, 'dist/generated/berth-schema.js'), standaloneCode.default(ajv, validate))
+// Ajv's ESM output still require()s its runtime helpers: give the module a require, or importing it throws
+// and berth silently falls back to compiling the schema at run time (~0.7 s).
+const validatorCode = `import {createRequire} from 'node:module'\nconst require = createRequire(import.meta.url)\n${standaloneCode.default(ajv, validate)}`
+writeAtomic(path.join(root, 'dist/generated/berth-schema.js'), validatorCode)
 
-// Config.load reads an existing manifest: load from a copy of the package without it.
+// Config.load reads an existing manifest (ignoreManifest notwithstanding): remove it first, or new commands are missed.
+rmSync(path.join(root, 'oclif.manifest.json'), {force: true})
 const config = await Config.load({root, ignoreManifest: true})
 const manifest = config.getPluginsList().find((p) => p.isRoot).manifest
 if (!manifest || Object.keys(manifest.commands).length === 0) throw new Error('oclif found no commands to put in the manifest')
