@@ -79,3 +79,15 @@ describe('SourceMapIndex', () => {
     expect(idx.originalFor({line: 2, column: 4})).toEqual({source: '/app/src/a.ts', line: 5, column: 0})
   })
 })
+
+describe('status warnings', () => {
+  it('flags a container publishing the inspector port on a non-loopback address, and only that', async () => {
+    const {stackWarnings} = await import('../../src/app/status.js')
+    const container = (ports: Array<{IP: string; PrivatePort: number; PublicPort: number}>) =>
+      ({Id: 'x', Names: ['/s-web-1'], Labels: {'dev.berth.service': 'web'}, Ports: ports.map((p) => ({...p, Type: 'tcp'}))}) as never
+    expect(stackWarnings([container([{IP: '127.0.0.1', PrivatePort: 9229, PublicPort: 9300}, {IP: '0.0.0.0', PrivatePort: 8000, PublicPort: 8000}])])).toEqual([])
+    const warnings = stackWarnings([container([{IP: '0.0.0.0', PrivatePort: 9229, PublicPort: 9229}, {IP: '::', PrivatePort: 9229, PublicPort: 9229}])])
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toMatch(/web: Node inspector port 9229 is published on 0\.0\.0\.0:9229/)
+  })
+})
