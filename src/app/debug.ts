@@ -44,6 +44,8 @@ export interface DebugTarget {
   chrome: string
   /** Opened on demand and reached through berth's bridge (alive while berth runs). */
   bridged: boolean
+  /** Bind mounts of the container (host -> container paths). */
+  mounts: Mount[]
 }
 
 interface JsonTarget {
@@ -57,9 +59,20 @@ interface JsonTarget {
 
 /** GET /json/list of an inspector on the host. */
 export async function inspectorTargets(host: string, port: number, timeoutMs = 1500): Promise<JsonTarget[]> {
-  const res = await fetch(`http://${host}:${port}/json/list`, {signal: AbortSignal.timeout(timeoutMs)})
-  if (!res.ok) throw new Error(`HTTP ${res.status}`)
-  return ((await res.json()) as JsonTarget[]).filter((t) => !t.type || t.type === 'node')
+  // node:http rather than fetch: loading undici costs more than the request on this path.
+  const http = await import('node:http')
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = http.get({host, port, path: '/json/list', timeout: timeoutMs}, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (text += c))
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`))))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.on('error', reject)
+  })
+  return (JSON.parse(body) as JsonTarget[]).filter((t) => !t.type || t.type === 'node')
 }
 
 async function pollTargets(host: string, port: number, waitMs: number): Promise<JsonTarget[] | undefined> {
@@ -245,6 +258,7 @@ export async function debugTargets(project: Project, options: {env: string; serv
           title: t.title,
           ...devtoolsLinks(host, port, t.id, {ws: t.webSocketDebuggerUrl, devtools: t.devtoolsFrontendUrl}),
           bridged,
+          mounts: (c.Mounts ?? []).filter((m) => m.Type === 'bind').map((m) => ({source: m.Source, target: m.Destination})),
         })
       }
     }

@@ -69,8 +69,7 @@ In dev the inspector is on from the start (port shown by berth status). A servic
       process.once('SIGINT', onSigint)
       try {
         const target = targets[targets.length - 1]
-        const info = await engine.inspectContainer(target.containerId)
-        const mounts = (info.Mounts ?? []).filter((m) => m.Type === 'bind').map((m) => ({source: m.Source, target: m.Destination}))
+        const mounts = target.mounts
         const result = await breakAt(target, spec, {
           cwd: process.cwd(),
           mounts,
@@ -99,7 +98,7 @@ In dev the inspector is on from the start (port shown by berth status). A servic
     }
 
     const {stack, targets, bridges} = await debugTargets(project, {env: flags.env, service: args.service, bridgePort: flags.port}, {engine, reporter})
-    const shown = targets.map(({containerId: _id, ...t}) => t)
+    const shown = targets.map(({containerId: _id, mounts: _m, ...t}) => t)
     if (flags.json) this.printJson({stack, targets: shown})
     else {
       const out: string[] = []
