@@ -7,6 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: {groupOrder: 0},
         },
       },
       {
@@ -17,6 +18,8 @@ export default defineConfig({
           testTimeout: 240_000,
           hookTimeout: 240_000,
           maxWorkers: 2,
+          // Projects with different maxWorkers need distinct group orders (unit first, then e2e).
+          sequence: {groupOrder: 1},
           globalSetup: ['test/e2e/global-setup.ts'],
         },
       },

@@ -112,7 +112,10 @@ In dev the inspector is on from the start (port shown by berth status). A servic
     }
     if (bridges.length > 0) {
       reporter.info(`The bridge${bridges.length > 1 ? 's stay' : ' stays'} open while berth runs: press Ctrl-C to close.`)
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()))
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve())
+        process.once('SIGTERM', () => resolve())
+      })
       await Promise.all(bridges.map((b) => b.close()))
     }
   }
