@@ -43,8 +43,8 @@ await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   // dockerode pulls in ssh2 with optional native parts, ajv is only the from-source fallback, and typescript only
-  // serves oclif's development mode: keep them as packages.
-  external: ['dockerode', 'ajv', 'typescript'],
+  // serves oclif's development mode, jsonc-parser's UMD build requires its own files at run time: keep them as packages.
+  external: ['dockerode', 'ajv', 'typescript', 'jsonc-parser'],
   banner: {js: "import {createRequire as __berthCreateRequire} from 'node:module'; const require = __berthCreateRequire(import.meta.url);"},
   logLevel: 'warning',
 })

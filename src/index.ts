@@ -4,6 +4,7 @@
  * commands here (the "explicit" discovery strategy in package.json).
  */
 import {execute} from '@oclif/core'
+import Debug from './commands/debug.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
 import Logs from './commands/logs.js'
@@ -12,6 +13,7 @@ import Status from './commands/status.js'
 import Up from './commands/up.js'
 
 export const COMMANDS = {
+  debug: Debug,
   down: Down,
   exec: Exec,
   logs: Logs,

@@ -10,7 +10,7 @@ import {parseYamlSource} from '../core/source.js'
 import {parseEnvironmentProfile, parseServiceTemplate, type Loaded} from '../core/templates.js'
 import {validateStackFile, type SchemaValidator} from '../core/validate.js'
 import {currentBranch} from '../infra/git.js'
-import {BUILTIN_TEMPLATES, SCHEMA_FILE, STACK_FILE} from '../infra/paths.js'
+import {BUILTIN_TEMPLATES, RUNTIME_DIR, SCHEMA_FILE, STACK_FILE} from '../infra/paths.js'
 import {loadUserConfig} from '../infra/user-config.js'
 
 export interface Project {
@@ -120,6 +120,6 @@ export async function loadProject(options: {cwd: string; dir?: string; env?: Nod
     stack,
     templates,
     profiles,
-    ctx: {root, branch, images: user.images, registry: user.registry, worktreeOffset},
+    ctx: {root, branch, images: user.images, registry: user.registry, worktreeOffset, runtimeDir: RUNTIME_DIR},
   }
 }

@@ -16,6 +16,8 @@ export interface ServiceStatus {
   health: string
   ports: PortStatus[]
   url?: string
+  /** Host port of the Node inspector (127.0.0.1), from the container's label. */
+  inspector?: number
 }
 
 export interface StackStatus {
@@ -25,6 +27,29 @@ export interface StackStatus {
   env: string
   branch: string
   services: ServiceStatus[]
+  /** Problems worth a look, e.g. a Node inspector published on a non-loopback address. */
+  warnings: string[]
+}
+
+const INSPECTOR_CONTAINER_PORT = 9229
+
+function loopback(ip: string): boolean {
+  return /^127\./.test(ip) || ip === '::1' || ip === 'localhost'
+}
+
+/** Warnings for a stack: an inspector reachable from other machines lets them run code in the app. */
+export function stackWarnings(containers: ContainerInfo[]): string[] {
+  const out: string[] = []
+  for (const c of containers) {
+    const service = c.Labels?.[LABEL.service] ?? (c.Names?.[0] ?? c.Id).replace(/^\//, '')
+    for (const p of c.Ports ?? []) {
+      if (p.PrivatePort === INSPECTOR_CONTAINER_PORT && p.PublicPort && !loopback(p.IP ?? '')) {
+        const msg = `${service}: Node inspector port 9229 is published on ${p.IP || '0.0.0.0'}:${p.PublicPort}: anyone who reaches it can run code in the app; publish it on 127.0.0.1 only`
+        if (!out.includes(msg)) out.push(msg)
+      }
+    }
+  }
+  return out
 }
 
 function health(c: ContainerInfo): string {
@@ -49,6 +74,7 @@ export function toServiceStatus(c: ContainerInfo): ServiceStatus {
     health: health(c),
     ports,
     ...(labels[LABEL.url] && c.State === 'running' ? {url: labels[LABEL.url]} : {}),
+    ...(labels[LABEL.inspector] ? {inspector: Number(labels[LABEL.inspector])} : {}),
   }
 }
 
@@ -59,17 +85,23 @@ export async function collectStatus(engine: Engine, filter: {project?: string; s
     ...(filter.stack ? {[LABEL.stack]: filter.stack} : {}),
   })
   const stacks = new Map<string, StackStatus>()
+  const byStack = new Map<string, ContainerInfo[]>()
   for (const c of containers) {
     const labels = c.Labels ?? {}
     const key = labels['com.docker.compose.project'] ?? labels[LABEL.stack] ?? '?'
     let s = stacks.get(key)
     if (!s) {
-      s = {stack: key, project: labels[LABEL.project] ?? '', env: labels[LABEL.env] ?? '', branch: labels[LABEL.branch] ?? '', services: []}
+      s = {stack: key, project: labels[LABEL.project] ?? '', env: labels[LABEL.env] ?? '', branch: labels[LABEL.branch] ?? '', services: [], warnings: []}
       stacks.set(key, s)
+      byStack.set(key, [])
     }
+    byStack.get(key)!.push(c)
     s.services.push(toServiceStatus(c))
   }
   const out = [...stacks.values()].sort((a, b) => a.stack.localeCompare(b.stack))
-  for (const s of out) s.services.sort((a, b) => a.service.localeCompare(b.service))
+  for (const s of out) {
+    s.services.sort((a, b) => a.service.localeCompare(b.service))
+    s.warnings = stackWarnings(byStack.get(s.stack) ?? [])
+  }
   return out
 }

@@ -28,6 +28,6 @@ export function servicesTable(services: ServiceStatus[], stream: NodeJS.WriteStr
 export function stacksText(stacks: StackStatus[], stream: NodeJS.WriteStream = process.stdout): string {
   const c = colours(stream)
   return stacks
-    .map((s) => `${c.bold(s.stack)}  ${c.dim(`env ${s.env}, branch ${s.branch || '(no git)'}`)}\n${servicesTable(s.services, stream)}`)
+    .map((s) => `${c.bold(s.stack)}  ${c.dim(`env ${s.env}, branch ${s.branch || '(no git)'}`)}\n${servicesTable(s.services, stream)}${(s.warnings ?? []).map((w) => `\n${c.yellow('warning:')} ${w}`).join('')}`)
     .join('\n\n')
 }

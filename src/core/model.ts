@@ -98,4 +98,6 @@ export interface StackContext {
   worktreeOffset?: number
   /** Content hashes of cache-volume key files, by service name and volume key. */
   cacheKeys?: Record<string, Record<string, string>>
+  /** berth's runtime folder (runtime/ of the package: the inspector preload), mounted into dev Node containers. */
+  runtimeDir?: string
 }

@@ -82,4 +82,6 @@ export const LABEL = {
   kind: 'dev.berth.kind',
   stack: 'dev.berth.stack',
   worktree: 'dev.berth.worktree',
+  /** The host port (on 127.0.0.1) of the Node inspector of a dev service. */
+  inspector: 'dev.berth.inspector',
 } as const

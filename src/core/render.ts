@@ -15,6 +15,9 @@ import type {Loaded} from './templates.js'
 
 export const DEFAULT_TEMPLATE = 'generic'
 export const DEFAULT_BIND = '127.0.0.1'
+/** The Node inspector: this port in the container, published on 127.0.0.1 only, whatever `bind` says. */
+export const INSPECTOR_PORT = 9229
+export const INSPECTOR_BIND = '127.0.0.1'
 
 export interface RenderIO {
   exists(absPath: string): boolean
@@ -36,7 +39,7 @@ export interface PortBinding {
   bind: string
   host: number
   container: number
-  role: 'app' | 'extra'
+  role: 'app' | 'extra' | 'inspector'
 }
 
 export interface RenderedVolume {
@@ -119,6 +122,10 @@ export function renderStack(req: RenderRequest): RenderResult {
   const ports: PortBinding[] = []
   const healthy = new Set<string>()
   const pendingDeps = new Map<string, Located>()
+  // Services with the inspector (dev only), by name: the index picks each one's host port.
+  const inspectable = [...located]
+    .filter(([, {spec}]) => mode === 'dev' && (spec.params?.inspector ?? templates.get(spec.template ?? DEFAULT_TEMPLATE)?.value.params.inspector) === true)
+    .map(([name]) => name)
 
   for (const [name, {spec, where}] of located) {
     const templateName = spec.template ?? DEFAULT_TEMPLATE
@@ -167,6 +174,7 @@ export function renderStack(req: RenderRequest): RenderResult {
       env: {...env.vars, name: env.name, mode},
       project: {name: escapeDollars(file.name), stack: project},
       branch: {name: escapeDollars(ctx.branch ?? ''), id: branchId(ctx.branch)},
+      berth: {runtime: escapeDollars(ctx.runtimeDir ?? '/nonexistent/berth-runtime')},
     }
     const opts = (base: PathSegment[]) => ({source: template.source, basePath: base})
     let service = resolvePlaceholders(clone(t.service), scope, opts(['service'])) ?? {}
@@ -191,14 +199,14 @@ export function renderStack(req: RenderRequest): RenderResult {
 
     // Ports, published on the bind address (127.0.0.1 unless asked otherwise).
     const published: Array<Record<string, unknown>> = []
-    const publish = (container: number, host: number, role: PortBinding['role'], field: string) => {
+    const publish = (container: number, host: number, role: PortBinding['role'], field: string, on = bind) => {
       if (host > 65535) {
         throw new ConfigError(`service "${name}": host port ${host} (container port ${container} + offsets) is above 65535`, src.locate(where(field)), {
           hints: ['Lower port_offset of the environment, or set host_port explicitly.'],
         })
       }
-      ports.push({service: name, bind, host, container, role})
-      published.push({target: container, published: String(host), host_ip: bind, protocol: 'tcp'})
+      ports.push({service: name, bind: on, host, container, role})
+      published.push({target: container, published: String(host), host_ip: on, protocol: 'tcp'})
     }
     const offset = env.port_offset + (ctx.worktreeOffset ?? 0)
     let url: string | undefined
@@ -208,6 +216,9 @@ export function renderStack(req: RenderRequest): RenderResult {
       if (params.http === true) url = `http://${bind === '0.0.0.0' ? '127.0.0.1' : bind}:${host}/`
     }
     for (const [container, host] of Object.entries(spec.ports ?? {})) publish(Number(container), host + (ctx.worktreeOffset ?? 0), 'extra', 'ports')
+    const inspectorIndex = inspectable.indexOf(name)
+    const inspectorHost = inspectorIndex >= 0 ? INSPECTOR_PORT + offset + inspectorIndex : undefined
+    if (inspectorHost !== undefined) publish(INSPECTOR_PORT, inspectorHost, 'inspector', 'params', INSPECTOR_BIND)
     if (published.length > 0) service.ports = [...((service.ports as unknown[]) ?? []), ...published]
 
     // Volumes: the template's, then the service's (null removes one), only those for this mode.
@@ -254,6 +265,7 @@ export function renderStack(req: RenderRequest): RenderResult {
       [LABEL.service]: name,
       [LABEL.role]: 'app',
       ...(url ? {[LABEL.url]: url} : {}),
+      ...(inspectorHost !== undefined ? {[LABEL.inspector]: String(inspectorHost)} : {}),
     }
 
     // A one-shot setup container (e.g. npm ci into the node_modules volume) the service waits for.

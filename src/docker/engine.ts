@@ -88,6 +88,46 @@ export class Engine {
     }
   }
 
+  /** Run a command in a running container (argv array, no shell) and collect its output. */
+  async execCapture(id: string, cmd: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+    const docker = await this.docker()
+    const exec = await this.call(() => docker.getContainer(id).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false}))
+    const stream = await exec.start({hijack: true, stdin: false})
+    const {PassThrough} = await import('node:stream')
+    const out = new PassThrough()
+    const err = new PassThrough()
+    let stdout = ''
+    let stderr = ''
+    out.on('data', (c: Buffer) => (stdout += c.toString('utf8')))
+    err.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
+    docker.modem.demuxStream(stream, out, err)
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve)
+      stream.on('close', resolve)
+      stream.on('error', reject)
+    })
+    const info = await exec.inspect()
+    return {code: info.ExitCode ?? 0, stdout, stderr}
+  }
+
+  /**
+   * Run a command in a running container with its stdin and stdout as a byte stream (no TTY, so binary
+   * safe): what is written to `input` reaches the command's stdin, its stdout goes to `output`.
+   */
+  async execPipe(id: string, cmd: string[], input: NodeJS.ReadableStream, output: NodeJS.WritableStream, errors?: NodeJS.WritableStream): Promise<void> {
+    const docker = await this.docker()
+    const exec = await this.call(() => docker.getContainer(id).exec({Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false}))
+    const stream = (await exec.start({hijack: true, stdin: true})) as NodeJS.ReadWriteStream & {end(): void; destroy?(): void}
+    const {PassThrough} = await import('node:stream')
+    docker.modem.demuxStream(stream, output, errors ?? new PassThrough().resume())
+    input.pipe(stream)
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve)
+      stream.on('close', resolve)
+      stream.on('error', () => resolve())
+    })
+  }
+
   /** Create a volume if it is not there; an existing one is kept as it is (data is never touched). */
   async ensureVolume(name: string, labels: Record<string, string>): Promise<'created' | 'existed'> {
     if (await this.volume(name)) return 'existed'

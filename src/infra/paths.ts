@@ -14,6 +14,7 @@ function packageRoot(): string {
 
 export const PACKAGE_ROOT = packageRoot()
 export const BUILTIN_TEMPLATES = path.join(PACKAGE_ROOT, 'templates')
+export const RUNTIME_DIR = path.join(PACKAGE_ROOT, 'runtime')
 export const SCHEMA_FILE = path.join(PACKAGE_ROOT, 'schema', 'berth.schema.json')
 export const STACK_FILE = 'berth.yml'
 export const OUTPUT_DIR = '.berth'

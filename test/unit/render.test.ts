@@ -57,7 +57,10 @@ describe('render: dev', () => {
   })
 
   it('publishes every port on 127.0.0.1, keeping numbers numbers', () => {
-    expect(svc(r, 'web').ports).toEqual([{target: 8000, published: '8000', host_ip: '127.0.0.1', protocol: 'tcp'}])
+    expect(svc(r, 'web').ports).toEqual([
+      {target: 8000, published: '8000', host_ip: '127.0.0.1', protocol: 'tcp'},
+      {target: 9229, published: '9229', host_ip: '127.0.0.1', protocol: 'tcp'}, // the inspector
+    ])
     expect(svc(r, 'db').ports[0]).toMatchObject({target: 5432, host_ip: '127.0.0.1'})
     expect(svc(r, 'web').environment.PORT).toBe(8000)
   })
