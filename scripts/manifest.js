@@ -21,6 +21,7 @@ mkdirSync(path.join(root, 'dist/generated'), {recursive: true})
 writeAtomic(path.join(root, 'dist/generated/berth-schema.js'), standaloneCode.default(ajv, validate))
 
 // Config.load reads an existing manifest: load from a copy of the package without it.
+rmSync(path.join(root, 'oclif.manifest.json'), {force: true})
 const config = await Config.load({root, ignoreManifest: true})
 const manifest = config.getPluginsList().find((p) => p.isRoot).manifest
 if (!manifest || Object.keys(manifest.commands).length === 0) throw new Error('oclif found no commands to put in the manifest')
