@@ -5,7 +5,7 @@ import {execFile} from 'node:child_process'
 import {existsSync, mkdtempSync, realpathSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, it} from 'vitest'
 import {worktreePortOffset} from '../../src/core/branches.js'
 import {volumeName} from '../../src/core/naming.js'
 import {berth, git, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
@@ -48,8 +48,9 @@ async function fixture(): Promise<Fixture & {run: (args: string[], cwd?: string,
   return {...fx, env, run: (args, cwd = fx.dir, extra = {}) => berth(args, {cwd, env: {...env, ...extra}})}
 }
 
-afterAll(async () => {
-  for (const fx of fixtures) await fx.cleanup()
+// Each test's stacks go away when it ends: several running stacks at once slow a 2-core machine.
+afterEach(async () => {
+  for (const fx of fixtures.splice(0)) await fx.cleanup()
 })
 
 const dataVolume = (project: string, branch: string) => volumeName({project, env: 'dev', branch, service: 'db', key: 'data', kind: 'data'})
