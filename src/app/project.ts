@@ -10,6 +10,7 @@ import {parseYamlSource} from '../core/source.js'
 import {parseEnvironmentProfile, parseServiceTemplate, type Loaded} from '../core/templates.js'
 import {validateStackFile, type SchemaValidator} from '../core/validate.js'
 import {currentBranch} from '../infra/git.js'
+import {worktreeOffsetOf} from '../infra/git-branches.js'
 import {BUILTIN_TEMPLATES, RUNTIME_DIR, SCHEMA_FILE, STACK_FILE} from '../infra/paths.js'
 import {loadUserConfig} from '../infra/user-config.js'
 
@@ -107,7 +108,8 @@ export async function loadProject(options: {cwd: string; dir?: string; env?: Nod
   loadDir(path.join(own, 'environments'), path.join(ownShown, 'environments'), (n, f, s) => parseEnvironmentProfile(n, readSource(f, s)), profiles)
 
   const user = loadUserConfig(env)
-  let worktreeOffset = 0
+  // Side by side: a linked git worktree gets its own port block; BERTH_PORT_OFFSET overrides.
+  let worktreeOffset = env.BERTH_PORT_OFFSET ? 0 : await worktreeOffsetOf(root)
   if (env.BERTH_PORT_OFFSET) {
     worktreeOffset = Number(env.BERTH_PORT_OFFSET)
     if (!Number.isInteger(worktreeOffset) || worktreeOffset < 0 || worktreeOffset > 60000) {

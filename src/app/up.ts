@@ -3,6 +3,7 @@ import {renderProject, writeRendered, defaultOutputFile} from './render.js'
 import type {Project} from './project.js'
 import {checkDocker, checkPorts, type PortProbe} from './preflight.js'
 import {collectStatus, type StackStatus} from './status.js'
+import {prepareVolumes} from './volumes.js'
 import type {RenderResult} from '../core/render.js'
 import type {ComposeCli} from '../docker/compose.js'
 import type {Engine} from '../docker/engine.js'
@@ -36,10 +37,8 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
   const file = defaultOutputFile(project.root, result.env.name)
   writeRendered(file, yaml)
 
-  for (const v of result.volumes) {
-    const state = await engine.ensureVolume(v.name, v.labels)
-    if (state === 'created') reporter.step(`Created volume ${v.name} (${v.kind}, ${v.service}:${v.path})`)
-  }
+  // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.
+  await prepareVolumes(project, result, {engine, reporter})
 
   reporter.step(`Starting ${result.project} (${result.env.name}, branch ${project.ctx.branch ?? 'none'})`)
   const args = ['up', '--detach', '--wait', '--remove-orphans']

@@ -3,6 +3,7 @@ import {loadProject} from '../app/project.js'
 import {downStack} from '../app/up.js'
 import {BaseCommand} from '../cli/base.js'
 import {realDeps} from '../cli/deps.js'
+import {withLock} from '../infra/lock.js'
 
 export default class Down extends BaseCommand<typeof Down> {
   static override summary = 'Stop an environment of the current branch; its volumes (your data) stay.'
@@ -19,7 +20,7 @@ export default class Down extends BaseCommand<typeof Down> {
     const {args, flags} = await this.parseWithBase(Down)
     const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
     const deps = realDeps(this.reporter(flags.quiet))
-    const result = await downStack(project, args.env, deps)
+    const result = await withLock(project.stack.value.name, () => downStack(project, args.env, deps), {onWait: (h) => deps.reporter.info(`Waiting for another berth command on this project (${h})...`)})
     deps.reporter.info(result.removed ? `Stopped ${result.stack}; volumes kept.` : `${result.stack} was not running.`)
   }
 }

@@ -5,6 +5,7 @@ import {upStack} from '../app/up.js'
 import {BaseCommand} from '../cli/base.js'
 import {realDeps} from '../cli/deps.js'
 import {servicesTable} from '../cli/format.js'
+import {withLock} from '../infra/lock.js'
 
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start an environment of the current branch and wait until it is healthy.'
@@ -28,7 +29,7 @@ export default class Up extends BaseCommand<typeof Up> {
     const {args, flags} = await this.parseWithBase(Up)
     const reporter = this.reporter(flags.quiet || flags.json)
     const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const result = await upStack(project, {env: args.env, build: flags.build, waitTimeout: flags['wait-timeout']}, realDeps(reporter))
+    const result = await withLock(project.stack.value.name, () => upStack(project, {env: args.env, build: flags.build, waitTimeout: flags['wait-timeout']}, realDeps(reporter)), {onWait: (h) => reporter.info(`Waiting for another berth command on this project (${h})...`)})
     if (flags.json) {
       this.printJson({stack: result.render.project, env: result.render.env.name, branch: project.ctx.branch, file: result.file, services: result.status?.services ?? []})
       return

@@ -135,4 +135,94 @@ export class Engine {
     await this.call(() => docker.createVolume({Name: name, Labels: labels}))
     return 'created'
   }
+
+  // --- volumes and helper containers (per-branch data) ---
+
+  async removeVolume(name: string): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getVolume(name).remove())
+  }
+
+  /** Containers that mount a volume (running only unless all). */
+  async containersUsingVolume(name: string, all = false): Promise<ContainerInfo[]> {
+    const docker = await this.docker()
+    return this.call(() => docker.listContainers({all, filters: {volume: [name]}}))
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getContainer(id).pause())
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getContainer(id).unpause())
+  }
+
+  async removeContainer(idOrName: string, force = false): Promise<boolean> {
+    const docker = await this.docker()
+    try {
+      await docker.getContainer(idOrName).remove({force, v: false})
+      return true
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return false
+      throw error
+    }
+  }
+
+  /** Sizes of volumes in bytes, from the engine's disk usage (may take a moment on big volumes). */
+  async volumeSizes(): Promise<Map<string, number>> {
+    const docker = await this.docker()
+    const df = (await this.call(() => docker.df())) as {Volumes?: Array<{Name: string; UsageData?: {Size?: number}}>}
+    return new Map((df.Volumes ?? []).map((v) => [v.Name, v.UsageData?.Size ?? -1]))
+  }
+
+  /**
+   * Run a one-shot helper container (argv command, no shell unless the argv asks for one) with
+   * volumes mounted; returns its exit code and output. The container is removed afterwards.
+   */
+  async runHelper(spec: {name: string; image: string; cmd: string[]; mounts: Array<{source: string; target: string; readOnly?: boolean}>; labels: Record<string, string>}): Promise<{code: number; output: string}> {
+    const docker = await this.docker()
+    let container: Dockerode.Container
+    try {
+      container = await this.call(() =>
+        docker.createContainer({
+          name: spec.name,
+          Image: spec.image,
+          Cmd: spec.cmd,
+          Labels: spec.labels,
+          HostConfig: {Mounts: spec.mounts.map((m) => ({Type: 'volume', Source: m.source, Target: m.target, ReadOnly: Boolean(m.readOnly)})), NetworkMode: 'none'},
+        }),
+      )
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) {
+        throw new BerthError(`the helper image ${spec.image} is not available`, {
+          exitCode: ExitCode.DOCKER,
+          hints: [`Pull it (docker pull ${spec.image}), or map debian:bookworm-slim to a local image: BERTH_IMAGE_MAP=debian:bookworm-slim=IMAGE (or BERTH_HELPER_IMAGE=IMAGE).`],
+          cause: error,
+        })
+      }
+      throw error
+    }
+    try {
+      await container.start()
+      const result = (await container.wait()) as {StatusCode: number}
+      const logs = (await container.logs({stdout: true, stderr: true, follow: false})) as unknown as Buffer
+      return {code: result.StatusCode, output: demux(logs)}
+    } finally {
+      await container.remove({force: true}).catch(() => undefined)
+    }
+  }
+}
+
+/** Docker's multiplexed log stream (8-byte frame headers) as text. */
+function demux(buffer: Buffer): string {
+  const parts: Buffer[] = []
+  let i = 0
+  while (i + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(i + 4)
+    parts.push(buffer.subarray(i + 8, i + 8 + size))
+    i += 8 + size
+  }
+  return Buffer.concat(parts).toString('utf8')
 }

@@ -52,14 +52,22 @@ export async function currentBranch(cwd: string, env: NodeJS.ProcessEnv = proces
 
 /** The git folder of the work tree holding cwd: `.git` itself, or where a worktree's `.git` file points. */
 export function findGitDir(cwd: string): string | undefined {
+  return findWorkTree(cwd)?.gitDir
+}
+
+/**
+ * The work tree holding cwd, from the files alone (no process): its top folder, its git folder, and
+ * whether it is a linked worktree (`.git` is a file pointing at <repo>/.git/worktrees/<name>).
+ */
+export function findWorkTree(cwd: string): {top: string; gitDir: string; linked: boolean} | undefined {
   let dir = path.resolve(cwd)
   for (;;) {
     const dotGit = path.join(dir, '.git')
     try {
       const st = statSync(dotGit)
-      if (st.isDirectory()) return dotGit
+      if (st.isDirectory()) return {top: dir, gitDir: dotGit, linked: false}
       const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))
-      if (m) return path.resolve(dir, m[1].trim())
+      if (m) return {top: dir, gitDir: path.resolve(dir, m[1].trim()), linked: true}
       return undefined
     } catch {
       const parent = path.dirname(dir)

@@ -13,8 +13,8 @@ import {parseDocument} from 'yaml'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const CLI = path.join(ROOT, 'bin', 'run.js')
-export const LOCAL_IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7'
-export const LOCAL_IMAGE_LIST = ['local/node:20', 'local/postgres:15', 'local/redis:7']
+export const LOCAL_IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
+export const LOCAL_IMAGE_LIST = ['local/node:20', 'local/postgres:15', 'local/redis:7', 'local/debian:bookworm']
 
 export interface CliResult {
   code: number

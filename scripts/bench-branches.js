@@ -1,0 +1,138 @@
+// Speed of per-branch data, measured side by side on the real engine (run `npm run build` first).
+//   import {benchSwitch, benchClone} from './bench-branches.js'
+//   rows = [...await benchSwitch(), ...await benchClone()]
+// Each returns rows {name, berth_s, baseline_s, ratio, target}.
+//   switch: `berth switch B` to a branch used before, against `docker compose down` of A + `up -d --wait`
+//           of B (the same two stacks, same rendered files); ratio = berth / baseline, target <= 0.5.
+//   clone:  `berth volumes clone` of a 30,000-file volume, against a raw `tar | tar` between the same two
+//           volumes in one helper container; ratio = throughput berth / baseline, target >= 0.8.
+import {execFile} from 'node:child_process'
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const CLI = path.join(ROOT, 'bin', 'run.js')
+const IMAGE_MAP = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
+const HELPER = 'local/debian:bookworm'
+
+function run(file, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options}, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${stderr || error.message}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+async function timed(fn) {
+  const t = process.hrtime.bigint()
+  await fn()
+  return Number(process.hrtime.bigint() - t) / 1e9
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const round = (x) => Math.round(x * 1000) / 1000
+
+async function removeProject(name) {
+  const label = `label=dev.berth.project=${name}`
+  const ids = (await run('docker', ['ps', '-aq', '--filter', label])).split('\n').filter(Boolean)
+  if (ids.length) await run('docker', ['rm', '-f', ...ids])
+  const nets = (await run('docker', ['network', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean)
+  if (nets.length) await run('docker', ['network', 'rm', ...nets])
+  const vols = (await run('docker', ['volume', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean)
+  if (vols.length) await run('docker', ['volume', 'rm', '-f', ...vols])
+}
+
+function fixture(prefix) {
+  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`
+  const dir = mkdtempSync(path.join(os.tmpdir(), `berth-bench-${name}-`))
+  cpSync(path.join(ROOT, 'stacks', 'shop'), dir, {recursive: true, filter: (src) => !/[/\\](node_modules|\.berth)$/.test(src)})
+  const file = path.join(dir, 'berth.yml')
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: .*$/m, `name: ${name}`))
+  const offset = 2000 + Math.floor(Math.random() * 200) * 100
+  const env = {...process.env, BERTH_IMAGE_MAP: IMAGE_MAP, BERTH_PORT_OFFSET: String(offset), NO_COLOR: '1', BERTH_STATE_DIR: path.join(dir, '.state'), BERTH_CONFIG: '/nonexistent'}
+  return {name, dir, env}
+}
+
+const git = (dir, args) => run('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', ...args], {cwd: dir})
+const berth = (fx, args) => run(process.execPath, [CLI, ...args], {cwd: fx.dir, env: fx.env})
+
+export async function benchSwitch({runs = 3} = {}) {
+  const fx = fixture('bench-sw')
+  try {
+    await git(fx.dir, ['init', '-q', '-b', 'main'])
+    await git(fx.dir, ['add', '-A'])
+    await git(fx.dir, ['commit', '-qm', 'bench'])
+    await berth(fx, ['up', '--quiet'])
+    await berth(fx, ['switch', '--create', 'feature', '--quiet'])
+    await berth(fx, ['render', '--out', path.join(fx.dir, 'feature.compose.yml')])
+    await berth(fx, ['switch', 'main', '--quiet'])
+    await berth(fx, ['render', '--out', path.join(fx.dir, 'main.compose.yml')])
+    const stacks = JSON.parse(await berth(fx, ['status', '--json'])).stacks.map((s) => ({stack: s.stack, branch: s.branch}))
+    const stackOf = (b) => stacks.find((s) => s.branch === b).stack
+    const berthTimes = []
+    const baseTimes = []
+    let at = 'main'
+    for (let i = 0; i < runs * 2; i++) {
+      const to = at === 'main' ? 'feature' : 'main'
+      berthTimes.push(await timed(() => berth(fx, ['switch', to, '--quiet'])))
+      at = to
+    }
+    // Baseline: the same two stacks, plain Compose: down the current one, up -d --wait the other.
+    for (let i = 0; i < runs * 2; i++) {
+      const to = at === 'main' ? 'feature' : 'main'
+      const compose = (stack, file, args) => run('docker', ['compose', '-p', stack, ...(file ? ['-f', file, '--project-directory', fx.dir] : []), ...args], {cwd: fx.dir, env: fx.env})
+      baseTimes.push(
+        await timed(async () => {
+          await compose(stackOf(at), undefined, ['down'])
+          await compose(stackOf(to), path.join(fx.dir, `${to}.compose.yml`), ['up', '-d', '--wait'])
+        }),
+      )
+      at = to
+    }
+    const b = median(berthTimes)
+    const base = median(baseTimes)
+    return [{name: 'switch to a branch used before (berth switch vs compose down + up -d --wait)', berth_s: round(b), baseline_s: round(base), ratio: round(b / base), target: '<= 0.5'}]
+  } finally {
+    await removeProject(fx.name)
+    rmSync(fx.dir, {recursive: true, force: true})
+  }
+}
+
+export async function benchClone({files = 30000, runs = 3} = {}) {
+  const fx = fixture('bench-cl')
+  try {
+    await git(fx.dir, ['init', '-q', '-b', 'main'])
+    await git(fx.dir, ['add', '-A'])
+    await git(fx.dir, ['commit', '-qm', 'bench'])
+    const labels = (branch) => [`project=${fx.name}`, 'env=dev', `branch=${branch}`, 'service=db', 'volume=data', 'kind=data'].flatMap((l) => ['--label', `dev.berth.${l}`])
+    const source = (await run('docker', ['volume', 'create', ...labels('main'), `${fx.name}-dev-source_db-data`])).trim()
+    // About 70 MB in `files` files over 100 folders, with a few links.
+    const fill = `cd /v && for d in $(seq 1 100); do mkdir -p d$d; done && i=0; while [ $i -lt ${files} ]; do head -c $(( (i % 9) * 512 + 512 )) /dev/urandom > d$((i % 100 + 1))/f$i; i=$((i+1)); done; head -c 50000000 /dev/urandom > big && ln big big.hard && ln -s big big.link`
+    await run('docker', ['run', '--rm', '-v', `${source}:/v`, HELPER, 'bash', '-c', fill])
+    // berth: volumes clone main -> a new branch each run (the whole command, from start-up to done).
+    // Interleaved, so drift on a shared machine hits both sides alike.
+    const berthTimes = []
+    const baseTimes = []
+    for (let i = 0; i < runs; i++) {
+      // berth: the whole command (start-up, lock, checks, helper) copying main's volume to a new branch.
+      berthTimes.push(await timed(() => berth(fx, ['volumes', 'clone', 'main', `copy-${i}`, '--quiet'])))
+      const target = (await run('docker', ['volume', 'create', '--label', `dev.berth.project=${fx.name}`, `${fx.name}-raw-${i}`])).trim()
+      const raw = 'tar --numeric-owner -C /from -cf - . | tar --numeric-owner -C /to -xpf -'
+      baseTimes.push(await timed(() => run('docker', ['run', '--rm', '-v', `${source}:/from:ro`, '-v', `${target}:/to`, HELPER, 'sh', '-c', raw])))
+    }
+    const b = median(berthTimes)
+    const base = median(baseTimes)
+    return [{name: `volume clone throughput, ${files} files + 50 MB (berth volumes clone vs tar | tar in one container)`, berth_s: round(b), baseline_s: round(base), ratio: round(base / b), target: '>= 0.8'}]
+  } finally {
+    await removeProject(fx.name)
+    rmSync(fx.dir, {recursive: true, force: true})
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = [...(await benchClone()), ...(await benchSwitch())]
+  console.table(rows)
+}

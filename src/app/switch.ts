@@ -1,0 +1,99 @@
+/**
+ * Use case: berth switch BRANCH. Refuses on a dirty work tree (unless --stash or --force), checks the
+ * branch out with git (argv arrays), stops the current branch's stack (stop, not down: its containers
+ * stay for a fast switch back) and brings the target branch's stack up with its own volumes (a new
+ * branch's data volumes are seeded from the base branch; a branch used before reuses its volumes).
+ * Every step converges when run again: an interrupted switch is finished by running it again.
+ */
+import {BerthError, ExitCode} from '../core/errors.js'
+import {LABEL} from '../core/naming.js'
+import * as gitBranches from '../infra/git-branches.js'
+import type {Project} from './project.js'
+import {upStack, type StackDeps, type UpResult} from './up.js'
+
+export interface GitPort {
+  dirtyFiles(cwd: string): Promise<string[]>
+  branchExists(cwd: string, branch: string): Promise<boolean>
+  stash(cwd: string, message: string): Promise<void>
+  checkout(cwd: string, branch: string, create: boolean): Promise<void>
+}
+
+export const realGit: GitPort = gitBranches
+
+export interface SwitchOptions {
+  branch: string
+  env: string
+  create?: boolean
+  stash?: boolean
+  force?: boolean
+  waitTimeout?: number
+}
+
+export interface SwitchDeps extends StackDeps {
+  git: GitPort
+  /** Load the project again (after the checkout, berth.yml may differ). */
+  reload(): Promise<Project>
+}
+
+export interface SwitchResult {
+  from: string | null
+  to: string
+  stopped: string[]
+  up: UpResult
+  stashed: boolean
+}
+
+/** Stop (not remove) the running stacks of a branch of this project: containers stay for a fast return. */
+export async function stopBranchStacks(project: Project, branch: string | null, deps: Pick<StackDeps, 'engine' | 'compose' | 'reporter'>): Promise<string[]> {
+  if (branch === null) return []
+  const running = await deps.engine.containers({[LABEL.project]: project.stack.value.name, [LABEL.branch]: branch}, false)
+  const stacks = [...new Set(running.map((c) => c.Labels?.['com.docker.compose.project']).filter((s): s is string => Boolean(s)))].sort()
+  for (const stack of stacks) {
+    deps.reporter.step(`Stopping ${stack} (branch ${branch}; containers and volumes kept)`)
+    await deps.compose.run({project: stack}, ['stop'], {onStderr: (c) => deps.reporter.passthrough(c)})
+  }
+  return stacks
+}
+
+export async function switchBranch(project: Project, options: SwitchOptions, deps: SwitchDeps): Promise<SwitchResult> {
+  const from = project.ctx.branch
+  const to = options.branch
+  if (from === null) {
+    throw new BerthError('berth switch needs a git repository', {exitCode: ExitCode.GIT, hints: ['Run it inside your repository (git init, or cd into it).']})
+  }
+  let stashed = false
+  if (from !== to) {
+    const dirty = await deps.git.dirtyFiles(project.root)
+    if (dirty.length > 0 && !options.stash && !options.force) {
+      const shown = dirty.slice(0, 5).join(', ') + (dirty.length > 5 ? `, and ${dirty.length - 5} more` : '')
+      throw new BerthError(`the work tree has uncommitted changes (${shown}); not switching`, {
+        exitCode: ExitCode.GIT,
+        hints: [
+          'Commit them, or run again with --stash (git stash push; git stash pop later) ',
+          'or with --force to carry the changes over to the other branch, as git switch does.',
+        ],
+      })
+    }
+    const exists = await deps.git.branchExists(project.root, to)
+    if (!exists && !options.create) {
+      throw new BerthError(`there is no branch ${JSON.stringify(to)}`, {exitCode: ExitCode.GIT, hints: [`Create it from the current commit: berth switch --create ${JSON.stringify(to)}`]})
+    }
+    if (dirty.length > 0 && options.stash) {
+      await deps.git.stash(project.root, `berth switch: changes on ${from}`)
+      stashed = true
+      deps.reporter.step('Stashed your changes (git stash pop to get them back)')
+    }
+    deps.reporter.step(`Checking out ${to}`)
+    await deps.git.checkout(project.root, to, !exists)
+  }
+  const stopped = from === to ? [] : await stopBranchStacks(project, from, deps)
+  const target = await deps.reload()
+  if (target.ctx.branch !== to) {
+    throw new BerthError(`after the checkout, git reports branch ${JSON.stringify(target.ctx.branch)}, not ${JSON.stringify(to)}`, {
+      exitCode: ExitCode.GIT,
+      hints: ['Is BERTH_BRANCH set? It overrides the branch git reports; unset it for berth switch.'],
+    })
+  }
+  const up = await upStack(target, {env: options.env, waitTimeout: options.waitTimeout}, deps)
+  return {from, to, stopped, up, stashed}
+}

@@ -1,0 +1,356 @@
+/**
+ * Use cases for berth's volumes: creating a stack's volumes (a new branch's data volumes seeded by a
+ * clone of the base branch's), cloning, listing, removing and pruning per-branch volumes.
+ *
+ * Clone safety: the target is created with the label dev.berth.seed-from=SOURCE; the helper writes a
+ * marker file (.berth-clone-incomplete) into the target before anything else and removes it only after
+ * the copy succeeded. A target with the marker, or still empty, is redone the next time it is used,
+ * so an interrupted clone (Ctrl-C, kill -9) ends up either as it was or completely done. Seeded volumes
+ * once seen complete are remembered in the state file, so switching back costs no look inside.
+ */
+import {BerthError, ExitCode} from '../core/errors.js'
+import {judgeClone, resolveBaseBranch, selectPrunable, unescapeDollars, type CloneCheck} from '../core/branches.js'
+import {resolveImage} from '../core/images.js'
+import {composeProjectName, LABEL, volumeName} from '../core/naming.js'
+import type {RenderedVolume, RenderResult} from '../core/render.js'
+import type {Reporter} from '../cli/reporter.js'
+import type {Engine, VolumeInfo} from '../docker/engine.js'
+import {baseBranchFacts, localBranches} from '../infra/git-branches.js'
+import {readState, updateState} from '../infra/state.js'
+import type {Project} from './project.js'
+
+export const SEED_FROM_LABEL = 'dev.berth.seed-from'
+export const HELPER_LABEL = 'dev.berth.helper'
+export const CLONE_MARKER = '.berth-clone-incomplete'
+export const DEFAULT_HELPER_IMAGE = 'debian:bookworm-slim'
+
+export interface VolumeDeps {
+  engine: Engine
+  reporter: Reporter
+}
+
+/** Asks the user a yes/no question; undefined when nobody can answer (no terminal). */
+export interface Prompt {
+  confirm(message: string): Promise<boolean | undefined>
+}
+
+/** The helper image: BERTH_HELPER_IMAGE, else debian:bookworm-slim through the image map and registry. */
+export function helperImage(project: Project, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BERTH_HELPER_IMAGE) return env.BERTH_HELPER_IMAGE
+  const file = project.stack.value
+  return resolveImage(DEFAULT_HELPER_IMAGE, {images: {...file.images, ...project.ctx.images}, registry: project.ctx.registry ?? file.registry})
+}
+
+export async function baseBranch(project: Project): Promise<string> {
+  return resolveBaseBranch(await baseBranchFacts(project.root, project.stack.value.base_branch))
+}
+
+function helperName(kind: string, target: string): string {
+  // Deterministic per target: a leftover helper of an interrupted run is found and removed first.
+  return `berth-${kind}-${target}`.slice(0, 200)
+}
+
+// bash: pipefail makes a failed read of the source fail the copy. No value from the user is in here:
+// the volumes are mounted at /from and /to.
+const CLONE_SCRIPT = [
+  'set -euo pipefail',
+  `touch /to/${CLONE_MARKER}`,
+  `find /to -mindepth 1 -maxdepth 1 ! -name ${CLONE_MARKER} -exec rm -rf {} +`,
+  'if [ -d /from ]; then tar --numeric-owner -C /from -cf - . | tar --numeric-owner -C /to -xpf -; fi',
+  `rm -f /to/${CLONE_MARKER}`,
+].join('\n')
+
+const CHECK_SCRIPT = `if [ -e /to/${CLONE_MARKER} ]; then echo marker; elif [ -z "$(ls -A /to)" ]; then echo empty; else echo complete; fi`
+
+/** Look inside a seeded volume: is its clone complete? */
+export async function checkClone(engine: Engine, image: string, target: string, labels: Record<string, string>): Promise<CloneCheck> {
+  await engine.removeContainer(helperName('check', target), true)
+  const r = await engine.runHelper({
+    name: helperName('check', target),
+    image,
+    cmd: ['sh', '-c', CHECK_SCRIPT],
+    mounts: [{source: target, target: '/to', readOnly: true}],
+    labels: {...labels, [HELPER_LABEL]: 'check'},
+  })
+  if (r.code !== 0) throw new BerthError(`could not look inside volume ${target}: ${r.output.trim()}`, {exitCode: ExitCode.DOCKER})
+  const said = r.output.trim()
+  return judgeClone(said === 'marker', said === 'empty')
+}
+
+/**
+ * Copy SOURCE into TARGET (which exists), preserving owners, permissions, symlinks and hard links.
+ * Running containers that use the source (a database server) are paused for the copy and resumed
+ * afterwards, so the copy is a consistent snapshot. SOURCE undefined: empty the target.
+ */
+export async function cloneInto(engine: Engine, spec: {source?: string; target: string; image: string; labels: Record<string, string>}): Promise<void> {
+  const name = helperName('clone', spec.target)
+  await engine.removeContainer(name, true) // a leftover of an interrupted clone
+  const writers = (await engine.containersUsingVolume(spec.target)).filter((c) => c.State === 'running')
+  if (writers.length) {
+    throw new BerthError(`volume ${spec.target} is in use by running container ${(writers[0].Names?.[0] ?? writers[0].Id).replace(/^\//, '')}`, {
+      exitCode: ExitCode.PREFLIGHT,
+      hints: ['Stop the stack that uses it first: berth down'],
+    })
+  }
+  const paused: string[] = []
+  let interrupted = false
+  const onSigint = () => {
+    interrupted = true
+    // The helper stops; the target keeps its marker and is redone next time.
+    void engine.removeContainer(name, true).catch(() => undefined)
+  }
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigint)
+  try {
+    if (spec.source) {
+      for (const c of await engine.containersUsingVolume(spec.source)) {
+        if (c.State !== 'running') continue
+        await engine.pauseContainer(c.Id)
+        paused.push(c.Id)
+      }
+    }
+    const mounts = [{source: spec.target, target: '/to'}]
+    if (spec.source) mounts.push({source: spec.source, target: '/from', readOnly: true} as (typeof mounts)[number])
+    const r = await engine.runHelper({name, image: spec.image, cmd: ['bash', '-c', CLONE_SCRIPT], mounts, labels: {...spec.labels, [HELPER_LABEL]: 'clone'}})
+    if (interrupted) throw new BerthError(`interrupted while copying into ${spec.target}; it will be redone next time`, {exitCode: ExitCode.INTERRUPTED})
+    if (r.code !== 0) {
+      throw new BerthError(`copying volume ${spec.source} into ${spec.target} failed (exit ${r.code}): ${r.output.trim().split('\n').slice(-5).join(' / ')}`, {
+        exitCode: ExitCode.DOCKER,
+        hints: ['Run the same berth command again: an incomplete copy is detected and redone.'],
+      })
+    }
+  } finally {
+    for (const id of paused) await engine.unpauseContainer(id).catch(() => undefined)
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+  }
+}
+
+function engineLabels(v: RenderedVolume): Record<string, string> {
+  return Object.fromEntries(Object.entries(v.labels).map(([k, val]) => [k, unescapeDollars(val)]))
+}
+
+/**
+ * Make every volume of a rendered stack ready: create missing ones (a new branch's data volume as a
+ * clone of the base branch's, unless seed: empty or the base has none), finish interrupted clones,
+ * and record the last use.
+ */
+export async function prepareVolumes(project: Project, result: RenderResult, deps: VolumeDeps): Promise<void> {
+  const {engine, reporter} = deps
+  const file = project.stack.value
+  const branch = project.ctx.branch
+  const state = readState(file.name)
+  let base: string | undefined
+  const now = new Date().toISOString()
+  const touched: Record<string, {complete?: string}> = {}
+
+  for (const v of result.volumes) {
+    const labels = engineLabels(v)
+    const existing = await engine.volume(v.name)
+    if (existing) {
+      const from = existing.Labels?.[SEED_FROM_LABEL]
+      if (from && state.volumes[v.name]?.complete !== existing.CreatedAt) {
+        const image = helperImage(project)
+        if ((await checkClone(engine, image, v.name, labels)) === 'incomplete') {
+          const source = (await engine.volume(from)) ? from : undefined
+          reporter.step(`Finishing an interrupted copy: ${source ?? '(empty)'} -> ${v.name}`)
+          await cloneInto(engine, {source, target: v.name, image, labels})
+        }
+        touched[v.name] = {complete: existing.CreatedAt}
+      } else touched[v.name] = {}
+      continue
+    }
+    let source: string | undefined
+    if (v.kind === 'data' && v.seed === 'base' && branch !== null) {
+      base ??= await baseBranch(project)
+      if (base !== branch) {
+        const candidate = volumeName({project: file.name, env: result.env.name, branch: base, service: v.service, key: v.key, kind: 'data'})
+        if (await engine.volume(candidate)) source = candidate
+      }
+    }
+    if (!source) {
+      await engine.ensureVolume(v.name, labels)
+      reporter.step(`Created volume ${v.name} (${v.kind}, ${v.service}:${v.path}${v.kind === 'data' ? ', empty' : ''})`)
+      touched[v.name] = {}
+      continue
+    }
+    await engine.ensureVolume(v.name, {...labels, [SEED_FROM_LABEL]: source})
+    reporter.step(`Seeding ${v.name} from branch ${base} (${source})`)
+    await cloneInto(engine, {source, target: v.name, image: helperImage(project), labels})
+    touched[v.name] = {complete: (await engine.volume(v.name))?.CreatedAt}
+  }
+
+  updateState(file.name, (s) => {
+    for (const [name, t] of Object.entries(touched)) {
+      s.volumes[name] = {...s.volumes[name], lastUsed: now, ...(t.complete ? {complete: t.complete} : {})}
+    }
+  })
+}
+
+// --- volumes ls / clone / rm / prune ---
+
+export interface VolumeEntry {
+  project: string
+  env: string
+  branch: string
+  service: string
+  key: string
+  kind: string
+  volume: string
+  /** Bytes, or null when unknown. */
+  size: number | null
+  /** Whether git still has the branch (null for shared and cache volumes, or outside git). */
+  branchInGit: boolean | null
+  current: boolean
+  lastUsed: string | null
+  createdAt: string | null
+}
+
+function toEntry(v: VolumeInfo, sizes: Map<string, number>, branches: Set<string> | undefined, current: string | null, lastUsed: Record<string, {lastUsed?: string}>): VolumeEntry {
+  const l = v.Labels ?? {}
+  const kind = l[LABEL.kind] ?? 'data'
+  const branch = l[LABEL.branch] ?? ''
+  const size = sizes.get(v.Name)
+  return {
+    project: l[LABEL.project] ?? '',
+    env: l[LABEL.env] ?? '',
+    branch,
+    service: l[LABEL.service] ?? '',
+    key: l[LABEL.volume] ?? '',
+    kind,
+    volume: v.Name,
+    size: size === undefined || size < 0 ? null : size,
+    branchInGit: kind === 'data' && branch && branches ? branches.has(branch) : null,
+    current: kind === 'data' && branch === current,
+    lastUsed: lastUsed[v.Name]?.lastUsed ?? null,
+    createdAt: v.CreatedAt ?? null,
+  }
+}
+
+export async function listVolumes(project: Project, engine: Engine, options: {sizes?: boolean} = {}): Promise<VolumeEntry[]> {
+  const name = project.stack.value.name
+  const [volumes, sizes, branches] = await Promise.all([
+    engine.volumes({[LABEL.project]: name}),
+    options.sizes === false ? Promise.resolve(new Map<string, number>()) : engine.volumeSizes(),
+    localBranches(project.root).then((b) => new Set(b), () => undefined),
+  ])
+  const state = readState(name)
+  return volumes
+    .filter((v) => !v.Labels?.[HELPER_LABEL])
+    .map((v) => toEntry(v, sizes, branches, project.ctx.branch, state.volumes))
+    .sort((a, b) => a.kind.localeCompare(b.kind) || a.branch.localeCompare(b.branch) || a.env.localeCompare(b.env) || a.volume.localeCompare(b.volume))
+}
+
+export interface CloneResult {
+  from: string
+  to: string
+  volumes: Array<{source: string; target: string}>
+}
+
+/** Clone every data volume of branch FROM (one environment) into branch TO's names. */
+export async function cloneBranchVolumes(project: Project, from: string, to: string, env: string, deps: VolumeDeps): Promise<CloneResult> {
+  const {engine, reporter} = deps
+  const file = project.stack.value
+  if (from === to) throw new BerthError('FROM and TO are the same branch', {exitCode: ExitCode.USAGE})
+  const sources = (await engine.volumes({[LABEL.project]: file.name, [LABEL.branch]: from, [LABEL.kind]: 'data', [LABEL.env]: env})).filter((v) => !v.Labels?.[HELPER_LABEL])
+  if (sources.length === 0) {
+    throw new BerthError(`branch "${from}" has no data volumes in ${env}`, {exitCode: ExitCode.USAGE, hints: ['See what exists: berth volumes ls']})
+  }
+  const pairs = sources.map((s) => {
+    const l = s.Labels ?? {}
+    const target = volumeName({project: file.name, env, branch: to, service: l[LABEL.service] ?? '', key: l[LABEL.volume] ?? '', kind: 'data'})
+    const labels: Record<string, string> = {...l, [LABEL.branch]: to, [LABEL.stack]: composeProjectName(file.name, env, to)}
+    delete labels[SEED_FROM_LABEL]
+    return {source: s.Name, target, labels}
+  })
+  for (const p of pairs) {
+    const existing = await engine.volume(p.target)
+    if (existing) {
+      throw new BerthError(`branch "${to}" already has volume ${p.target}; berth never overwrites data`, {
+        exitCode: ExitCode.USAGE,
+        hints: [`Remove it first if you mean it: berth volumes rm ${JSON.stringify(to)}`],
+      })
+    }
+  }
+  const image = helperImage(project)
+  for (const p of pairs) {
+    await engine.ensureVolume(p.target, {...p.labels, [SEED_FROM_LABEL]: p.source})
+    reporter.step(`Copying ${p.source} -> ${p.target}`)
+    await cloneInto(engine, {source: p.source, target: p.target, image, labels: p.labels})
+    const created = (await engine.volume(p.target))?.CreatedAt
+    updateState(file.name, (s) => {
+      s.volumes[p.target] = {...s.volumes[p.target], ...(created ? {complete: created} : {})}
+    })
+  }
+  return {from, to, volumes: pairs.map(({source, target}) => ({source, target}))}
+}
+
+async function confirmOrRefuse(prompt: Prompt | undefined, yes: boolean | undefined, question: string): Promise<boolean> {
+  if (yes) return true
+  const answer = await prompt?.confirm(question)
+  if (answer === undefined) {
+    throw new BerthError('refusing to remove volumes without a confirmation, and there is no terminal to ask on', {
+      exitCode: ExitCode.USAGE,
+      hints: ['Run it in a terminal, or pass --yes if you are sure.'],
+    })
+  }
+  return answer
+}
+
+export interface RemoveResult {
+  removed: string[]
+  /** Nothing removed: the user said no. */
+  declined: boolean
+}
+
+/** Remove the given data volumes (and the stopped berth containers of their stacks that hold them). */
+async function removeVolumes(project: Project, entries: VolumeEntry[], deps: VolumeDeps): Promise<string[]> {
+  const {engine, reporter} = deps
+  const removed: string[] = []
+  for (const e of entries) {
+    const users = await engine.containersUsingVolume(e.volume, true)
+    const running = users.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting')
+    if (running.length) {
+      throw new BerthError(`volume ${e.volume} is in use by running container ${(running[0].Names?.[0] ?? running[0].Id).replace(/^\//, '')}`, {
+        exitCode: ExitCode.PREFLIGHT,
+        hints: [`Stop that branch's stack first (berth down on branch ${JSON.stringify(e.branch)}), then run this again.`],
+      })
+    }
+    for (const c of users) {
+      // Only berth's own stopped containers of this project; anything else makes us stop.
+      if (c.Labels?.[LABEL.project] !== project.stack.value.name) {
+        throw new BerthError(`volume ${e.volume} is used by container ${(c.Names?.[0] ?? c.Id).replace(/^\//, '')}, which berth did not create`, {exitCode: ExitCode.PREFLIGHT})
+      }
+      await engine.removeContainer(c.Id, false)
+    }
+    await engine.removeVolume(e.volume)
+    reporter.step(`Removed volume ${e.volume}`)
+    removed.push(e.volume)
+  }
+  updateState(project.stack.value.name, (s) => {
+    for (const v of removed) delete s.volumes[v]
+  })
+  return removed
+}
+
+/** berth volumes rm BRANCH: the branch's data volumes (every environment), after a confirmation. */
+export async function removeBranchVolumes(project: Project, branch: string, options: {yes?: boolean; prompt?: Prompt}, deps: VolumeDeps): Promise<RemoveResult & {volumes: VolumeEntry[]}> {
+  const all = await listVolumes(project, deps.engine, {sizes: false})
+  const volumes = all.filter((v) => v.kind === 'data' && v.branch === branch)
+  if (volumes.length === 0) return {removed: [], declined: false, volumes}
+  deps.reporter.info(`Data volumes of branch ${JSON.stringify(branch)}:\n${volumes.map((v) => `  ${v.volume}`).join('\n')}`)
+  if (!(await confirmOrRefuse(options.prompt, options.yes, `Remove these ${volumes.length} volume(s) and their data?`))) return {removed: [], declined: true, volumes}
+  return {removed: await removeVolumes(project, volumes, deps), declined: false, volumes}
+}
+
+/** berth volumes prune: data volumes of branches git no longer has, after a confirmation. Nothing else. */
+export async function pruneVolumes(project: Project, options: {yes?: boolean; prompt?: Prompt; dryRun?: boolean}, deps: VolumeDeps): Promise<RemoveResult & {volumes: VolumeEntry[]}> {
+  if (project.ctx.branch === null) throw new BerthError('volumes prune needs a git repository (it removes the volumes of deleted branches)', {exitCode: ExitCode.GIT})
+  const branches = await localBranches(project.root)
+  const all = await listVolumes(project, deps.engine, {sizes: false})
+  const volumes = selectPrunable(all, branches, project.ctx.branch)
+  if (volumes.length === 0 || options.dryRun) return {removed: [], declined: false, volumes}
+  deps.reporter.info(`Volumes of branches git no longer has:\n${volumes.map((v) => `  ${v.volume}  (branch ${JSON.stringify(v.branch)}, ${v.env})`).join('\n')}`)
+  if (!(await confirmOrRefuse(options.prompt, options.yes, `Remove these ${volumes.length} volume(s) and their data?`))) return {removed: [], declined: true, volumes}
+  return {removed: await removeVolumes(project, volumes, deps), declined: false, volumes}
+}

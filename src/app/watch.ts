@@ -1,0 +1,102 @@
+/**
+ * Use case: berth watch. Watches this work tree's git HEAD (in a linked worktree, .git is a file
+ * pointing at <repo>/.git/worktrees/<name>, which has its own HEAD), berth.yml and the project's own
+ * templates. A checkout done anywhere (an IDE, a terminal) restacks: the old branch's stack is
+ * stopped and the new branch's brought up with its own volumes. A change to berth.yml or a template
+ * re-renders and re-ups. Events are debounced; restacks never overlap; node_modules is ignored when
+ * registering the watch (not after the fact), so big trees do not exhaust inotify watches.
+ */
+import path from 'node:path'
+import {BerthError, ExitCode} from '../core/errors.js'
+import {worktreeInfo} from '../infra/git-branches.js'
+import type {Project} from './project.js'
+import {stopBranchStacks} from './switch.js'
+import {upStack, type StackDeps} from './up.js'
+
+export interface WatchOptions {
+  env: string
+  debounceMs?: number
+  /** Run with the project's lock held (the command passes withLock). */
+  locked?<T>(fn: () => Promise<T>): Promise<T>
+}
+
+export interface WatchDeps extends StackDeps {
+  reload(): Promise<Project>
+}
+
+export interface Watcher {
+  /** The files watched (absolute). */
+  paths: string[]
+  /** Resolves when the restack under way (if any) is done. */
+  idle(): Promise<void>
+  close(): Promise<void>
+}
+
+export const isIgnored = (p: string): boolean => /(^|[/\\])(node_modules|\.berth)([/\\]|$)/.test(p)
+
+export async function watchProject(project: Project, options: WatchOptions, deps: WatchDeps): Promise<Watcher> {
+  const info = await worktreeInfo(project.root)
+  if (!info) throw new BerthError('berth watch needs a git repository (it follows the checked-out branch)', {exitCode: ExitCode.GIT})
+  const head = path.join(info.gitDir, 'HEAD')
+  const own = path.resolve(project.root, project.stack.value.templates ?? 'templates')
+  const paths = [head, project.file, own]
+  const {watch} = await import('chokidar')
+  const watcher = watch(paths, {ignoreInitial: true, ignored: isIgnored, atomic: true})
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+
+  let current = project
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  let pending = false
+  const locked = options.locked ?? (<T>(fn: () => Promise<T>) => fn())
+
+  const restack = async () => {
+    const next = await deps.reload()
+    const from = current.ctx.branch
+    if (next.ctx.branch !== from) {
+      deps.reporter.info(`Branch changed: ${from ?? '(none)'} -> ${next.ctx.branch ?? '(none)'}`)
+      await locked(async () => {
+        await stopBranchStacks(current, from, deps)
+        await upStack(next, {env: options.env}, deps)
+      })
+    } else {
+      deps.reporter.info('Configuration changed: rendering and updating the stack')
+      await locked(() => upStack(next, {env: options.env}, deps).then(() => undefined))
+    }
+    current = next
+  }
+
+  const schedule = () => {
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(() => {
+      timer = undefined
+      if (pending) return
+      pending = true
+      running = running.then(async () => {
+        pending = false
+        try {
+          await restack()
+        } catch (error) {
+          deps.reporter.warn(`${(error as Error).message}${(error as BerthError).hints?.length ? `\n  Try this: ${(error as BerthError).hints.join('\n  Try this: ')}` : ''}`)
+        }
+      })
+    }, options.debounceMs ?? 300)
+  }
+  watcher.on('all', (_event, file) => {
+    if (isIgnored(file)) return
+    schedule()
+  })
+
+  return {
+    paths,
+    idle: async () => {
+      while (timer || pending) await new Promise((r) => setTimeout(r, 50))
+      await running
+    },
+    close: async () => {
+      if (timer) clearTimeout(timer)
+      await watcher.close()
+      await running
+    },
+  }
+}

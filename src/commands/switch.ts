@@ -1,0 +1,49 @@
+import {Args, Flags} from '@oclif/core'
+import {loadProject} from '../app/project.js'
+import {realGit, switchBranch} from '../app/switch.js'
+import {BaseCommand} from '../cli/base.js'
+import {realDeps} from '../cli/deps.js'
+import {servicesTable} from '../cli/format.js'
+import {withLock} from '../infra/lock.js'
+
+export default class Switch extends BaseCommand<typeof Switch> {
+  static override summary = "Check out a branch and run its stack with its own data."
+  static override description = `Checks BRANCH out with git, stops the current branch's stack (its containers and volumes stay) and brings BRANCH's stack up with BRANCH's own volumes. The first time a branch is used, its data volumes start as a copy of the base branch's (berth.yml base_branch, else the repository's default branch); switching back to a branch used before reuses its volumes. Refuses when tracked files have uncommitted changes, unless --stash or --force.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> feat/login',
+    '<%= config.bin %> <%= command.id %> --create feat/new-idea',
+    '<%= config.bin %> <%= command.id %> main --stash',
+    '<%= config.bin %> <%= command.id %> main --env qa',
+  ]
+  static override args = {
+    branch: Args.string({description: 'The branch to switch to.', required: true}),
+  }
+  static override flags = {
+    env: Flags.string({char: 'e', summary: 'Environment to run on the target branch.', default: 'dev'}),
+    create: Flags.boolean({char: 'c', summary: 'Create the branch from the current commit.'}),
+    stash: Flags.boolean({summary: 'Stash uncommitted changes first (git stash push).', exclusive: ['force']}),
+    force: Flags.boolean({summary: 'Switch with uncommitted changes, carrying them over (as git switch does; nothing is discarded).'}),
+    'wait-timeout': Flags.integer({summary: 'Seconds to wait for the services to be healthy.', min: 1}),
+    json: Flags.boolean({summary: 'Print the result as JSON.'}),
+    quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parseWithBase(Switch)
+    const reporter = this.reporter(flags.quiet || flags.json)
+    const load = () => loadProject({cwd: process.cwd(), dir: flags.dir})
+    const project = await load()
+    const deps = {...realDeps(reporter), git: realGit, reload: load}
+    const result = await withLock(
+      project.stack.value.name,
+      () => switchBranch(project, {branch: args.branch, env: flags.env, create: flags.create, stash: flags.stash, force: flags.force, waitTimeout: flags['wait-timeout']}, deps),
+      {onWait: (h) => reporter.info(`Waiting for another berth command on this project (${h})...`)},
+    )
+    if (flags.json) {
+      this.printJson({from: result.from, to: result.to, stopped: result.stopped, stashed: result.stashed, stack: result.up.render.project, env: result.up.render.env.name, services: result.up.status?.services ?? []})
+      return
+    }
+    process.stdout.write(`${servicesTable(result.up.status?.services ?? [])}\n`)
+    reporter.info(`On branch ${result.to}${result.stopped.length ? `; stopped ${result.stopped.join(', ')}` : ''}.`)
+  }
+}

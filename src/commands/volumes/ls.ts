@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+import Table from 'cli-table3'
+import {loadProject} from '../../app/project.js'
+import {listVolumes} from '../../app/volumes.js'
+import {BaseCommand} from '../../cli/base.js'
+import {formatBytes} from '../../core/branches.js'
+import {Engine} from '../../docker/engine.js'
+
+export default class VolumesLs extends BaseCommand<typeof VolumesLs> {
+  static override summary = "List the project's volumes: per-branch data, shared and cache."
+  static override description =
+    'Every volume berth created for this project, with its branch, size, whether git still has the branch, and when a stack last used it. Volumes of branches git no longer has can be removed with berth volumes prune.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override flags = {
+    json: Flags.boolean({summary: 'Print the result as JSON.'}),
+    'no-size': Flags.boolean({summary: 'Skip measuring sizes (faster on big volumes).'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parseWithBase(VolumesLs)
+    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
+    const engine = new Engine()
+    await engine.ping()
+    const volumes = await listVolumes(project, engine, {sizes: !flags['no-size']})
+    if (flags.json) {
+      this.printJson({project: project.stack.value.name, branch: project.ctx.branch, volumes})
+      return
+    }
+    if (volumes.length === 0) {
+      process.stderr.write(`Project ${project.stack.value.name} has no volumes yet. berth up creates them.\n`)
+      return
+    }
+    const table = new Table({
+      head: ['KIND', 'BRANCH', 'ENV', 'SERVICE', 'SIZE', 'IN GIT', 'LAST USED', 'VOLUME'],
+      style: {head: [], border: []},
+      chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
+    })
+    for (const v of volumes) {
+      const branch = v.kind === 'data' ? `${v.branch}${v.current ? ' *' : ''}` : '-'
+      const inGit = v.branchInGit === null ? '-' : v.branchInGit ? 'yes' : 'no'
+      table.push([v.kind, branch, v.env || '-', `${v.service}:${v.key}`, formatBytes(v.size ?? undefined), inGit, v.lastUsed?.replace(/\.\d+Z$/, 'Z') ?? '-', v.volume])
+    }
+    process.stdout.write(`${table.toString().split('\n').map((l) => l.trimEnd().replace(/^ /, '')).join('\n')}\n`)
+  }
+}

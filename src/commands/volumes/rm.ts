@@ -1,0 +1,34 @@
+import {Args, Flags} from '@oclif/core'
+import {loadProject} from '../../app/project.js'
+import {removeBranchVolumes} from '../../app/volumes.js'
+import {BaseCommand} from '../../cli/base.js'
+import {terminalPrompt} from '../../cli/prompt.js'
+import {Engine} from '../../docker/engine.js'
+import {withLock} from '../../infra/lock.js'
+
+export default class VolumesRm extends BaseCommand<typeof VolumesRm> {
+  static override summary = "Remove a branch's data volumes (asks first)."
+  static override description =
+    "Removes the data volumes of BRANCH in every environment, after listing them and asking (or with --yes). Shared and cache volumes are never touched. A running stack using them must be stopped first (berth down)."
+  static override examples = ['<%= config.bin %> <%= command.id %> feat/old', '<%= config.bin %> <%= command.id %> feat/old --yes']
+  static override args = {
+    branch: Args.string({description: 'The branch whose data volumes to remove.', required: true}),
+  }
+  static override flags = {
+    yes: Flags.boolean({char: 'y', summary: 'Do not ask.'}),
+    json: Flags.boolean({summary: 'Print the result as JSON.'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parseWithBase(VolumesRm)
+    const reporter = this.reporter(flags.json)
+    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
+    const engine = new Engine()
+    await engine.ping()
+    const result = await withLock(project.stack.value.name, () => removeBranchVolumes(project, args.branch, {yes: flags.yes, prompt: terminalPrompt}, {engine, reporter}))
+    if (flags.json) return this.printJson({branch: args.branch, removed: result.removed, declined: result.declined})
+    if (result.volumes.length === 0) reporter.info(`Branch ${JSON.stringify(args.branch)} has no data volumes.`)
+    else if (result.declined) reporter.info('Nothing removed.')
+    else reporter.info(`Removed ${result.removed.length} volume(s).`)
+  }
+}

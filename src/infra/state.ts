@@ -1,0 +1,54 @@
+/**
+ * berth's own small state per project, outside the volumes (labels cannot change after creation):
+ * when each volume was last used, and which seeded volumes are known complete (so a switch needs no
+ * look inside them). $BERTH_STATE_DIR, else $XDG_STATE_HOME/berth, else ~/.local/state/berth.
+ * Losing this file loses nothing: last-used times restart, and clone checks run once again.
+ */
+import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {projectSlug, shortHash} from '../core/naming.js'
+
+export interface VolumeState {
+  /** ISO time of the last up that used it. */
+  lastUsed?: string
+  /** CreatedAt of the volume when its seeding was last seen complete. */
+  complete?: string
+}
+
+export interface ProjectState {
+  volumes: Record<string, VolumeState>
+}
+
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BERTH_STATE_DIR) return env.BERTH_STATE_DIR
+  return path.join(env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'berth')
+}
+
+export function stateFile(project: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(stateDir(env), 'projects', `${projectSlug(project)}-${shortHash(project)}.json`)
+}
+
+export function readState(project: string, env: NodeJS.ProcessEnv = process.env): ProjectState {
+  try {
+    const value = JSON.parse(readFileSync(stateFile(project, env), 'utf8')) as ProjectState
+    return {volumes: value.volumes && typeof value.volumes === 'object' ? value.volumes : {}}
+  } catch {
+    return {volumes: {}}
+  }
+}
+
+/** Read, change and write back atomically (temp file + rename); best effort, never fails a command. */
+export function updateState(project: string, change: (s: ProjectState) => void, env: NodeJS.ProcessEnv = process.env): void {
+  const file = stateFile(project, env)
+  try {
+    const state = readState(project, env)
+    change(state)
+    mkdirSync(path.dirname(file), {recursive: true})
+    const tmp = `${file}.${process.pid}.tmp`
+    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`)
+    renameSync(tmp, file)
+  } catch {
+    // state is a convenience; the volumes are the truth
+  }
+}
