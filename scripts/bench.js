@@ -127,6 +127,14 @@ for (const extra of ['bench-branches.js', 'bench-debug.js']) {
   for (const fn of Object.values(mod)) if (typeof fn === 'function' && fn.name.startsWith('bench')) rows.push(...(await fn({root, cli: CLI, env})))
 }
 
+// Rows from other modules may carry only a target text ("<= 0.5", ">= 0.8", "berth_s <= 1.0"): judge them alike.
+for (const r of rows) {
+  if (typeof r.ok === 'boolean') continue
+  const m = /^(berth_s\s*)?(<=|>=)\s*([\d.]+)/.exec(String(r.target))
+  if (!m) continue
+  const value = m[1] ? r.berth_s : r.ratio
+  r.ok = m[2] === '<=' ? value <= Number(m[3]) : value >= Number(m[3])
+}
 const width = Math.max(...rows.map((r) => r.name.length))
 console.log(`| ${'measure'.padEnd(width)} | berth (s) | baseline (s) | ratio | target | ok |`)
 console.log(`| ${'-'.repeat(width)} | --- | --- | --- | --- | --- |`)

@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = {...process.env}
-const local = {'node:20-bookworm-slim': 'local/node:20', 'postgres:15': 'local/postgres:15', 'redis:7': 'local/redis:7'}
+const local = {'node:20-bookworm-slim': 'local/node:20', 'postgres:15': 'local/postgres:15', 'redis:7': 'local/redis:7', 'debian:bookworm-slim': 'local/debian:bookworm'}
 const have = (image) => {
   try {
     execFileSync('docker', ['image', 'inspect', image], {stdio: 'ignore'})

@@ -5,7 +5,7 @@
 import {BerthError, ExitCode} from '../core/errors.js'
 import type {PortBinding} from '../core/render.js'
 import type {ComposeCli} from '../docker/compose.js'
-import type {Engine} from '../docker/engine.js'
+import type {ContainerInfo, Engine} from '../docker/engine.js'
 
 export interface PortProbe {
   canBind(host: string, port: number): Promise<boolean>
@@ -30,8 +30,9 @@ export async function checkPorts(ports: PortBinding[], stack: string, engine: En
     }
     seen.set(p.host, p)
   }
+  const running = await engine.containers({}, false)
   for (const p of ports) {
-    const holders = await engine.containersPublishing(p.host)
+    const holders = publishing(running, p.host)
     if (holders.some((c) => c.Labels?.['com.docker.compose.project'] === stack)) continue
     const foreign = holders[0]
     if (foreign) {
@@ -43,9 +44,31 @@ export async function checkPorts(ports: PortBinding[], stack: string, engine: En
   }
 }
 
+/** The containers (of a listing of running ones) that publish a host port. */
+function publishing(running: ContainerInfo[], port: number): ContainerInfo[] {
+  return running.filter((c) => (c.Ports ?? []).some((p) => p.PublicPort === port))
+}
+
 function portTaken(p: PortBinding, holder: string): BerthError {
   return new BerthError(`port ${p.host} on ${p.bind} (service ${p.service}) is already in use by ${holder}`, {
     exitCode: ExitCode.PREFLIGHT,
     hints: [`Stop ${holder}, or publish ${p.service} elsewhere: set host_port under services.${p.service} in berth.yml, or BERTH_PORT_OFFSET=1000 for every port.`],
   })
+}
+
+/**
+ * Other stacks of the same project and environment (other branches of this work tree) that publish one of
+ * these ports: only one of them can run at a time, so `up` stops them (their containers and data stay).
+ */
+export async function portSiblings(ports: PortBinding[], stack: string, labels: {project: string; env: string}, engine: Engine): Promise<Array<{stack: string; branch: string}>> {
+  const found = new Map<string, string>()
+  const running = await engine.containers({}, false)
+  for (const p of ports) {
+    for (const c of publishing(running, p.host)) {
+      const l = c.Labels ?? {}
+      const other = l['com.docker.compose.project']
+      if (other && other !== stack && l['dev.berth.project'] === labels.project && l['dev.berth.env'] === labels.env) found.set(other, l['dev.berth.branch'] ?? '')
+    }
+  }
+  return [...found].map(([s, branch]) => ({stack: s, branch})).sort((a, b) => a.stack.localeCompare(b.stack))
 }

@@ -1,7 +1,7 @@
 /** Use cases: up and down of one environment of the current branch. */
 import {renderProject, writeRendered, defaultOutputFile} from './render.js'
 import type {Project} from './project.js'
-import {checkDocker, checkPorts, type PortProbe} from './preflight.js'
+import {checkDocker, checkPorts, portSiblings, type PortProbe} from './preflight.js'
 import {collectStatus, type StackStatus} from './status.js'
 import {prepareVolumes} from './volumes.js'
 import type {RenderResult} from '../core/render.js'
@@ -30,8 +30,16 @@ export interface UpResult {
 
 export async function upStack(project: Project, options: UpOptions, deps: StackDeps): Promise<UpResult> {
   const {engine, compose, reporter} = deps
+  // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
+  const early = [engine.ping(), compose.version()]
+  for (const p of early) p.catch(() => {})
   const {result, yaml} = renderProject(project, options.env)
   await checkDocker(engine, compose)
+  // After a plain `git checkout`, the previous branch's stack still holds the ports: stop it (keep it).
+  for (const sibling of await portSiblings(result.ports, result.project, {project: project.stack.value.name, env: result.env.name}, engine)) {
+    reporter.step(`Stopping ${sibling.stack} (branch ${sibling.branch || 'none'}): it holds this stack's ports; its containers and data stay`)
+    await compose.run({project: sibling.stack}, ['stop'], reporter.tty ? {inheritStderr: true} : {onStderr: (c) => reporter.passthrough(c), progress: 'plain'})
+  }
   await checkPorts(result.ports, result.project, engine, deps.ports)
 
   const file = defaultOutputFile(project.root, result.env.name)

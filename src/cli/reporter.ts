@@ -24,7 +24,7 @@ export function stderrReporter(options: {quiet?: boolean} = {}): Reporter {
   const write = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`)
   return {
     tty: Boolean(process.stderr.isTTY) && !options.quiet,
-    step: (m) => options.quiet || write(`${c.cyan('›')} ${m}`),
+    step: (m) => options.quiet || write(`${c.cyan('›')} ${m}${process.env.BERTH_DEBUG === '1' ? c.dim(` (+${(performance.now() / 1000).toFixed(3)}s)`) : ''}`),
     info: (m) => options.quiet || write(m),
     warn: (m) => write(`${c.yellow('warning:')} ${m}`),
     passthrough: (chunk) => options.quiet || process.stderr.write(chunk),

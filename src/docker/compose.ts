@@ -33,7 +33,7 @@ function tail(text: string, lines = TAIL): string {
 /** Run a program with an argv array. SIGINT while it runs: the child is stopped, then INTERRUPTED. */
 export function runProcess(file: string, args: string[], options: RunOptions & {env?: NodeJS.ProcessEnv} = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth] run ${JSON.stringify([file, ...args])}\n`)
+    if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth +${(performance.now() / 1000).toFixed(3)}s] run ${JSON.stringify([file, ...args])}\n`)
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -63,6 +63,7 @@ export function runProcess(file: string, args: string[], options: RunOptions & {
     })
     child.on('close', (code, signal) => {
       process.off('SIGINT', onSigint)
+      if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth +${(performance.now() / 1000).toFixed(3)}s] exit ${code ?? signal}: ${file} ${args[0] ?? ''} ${args.slice(1).find((a) => !a.startsWith('-')) ?? ''}\n`)
       if (interrupted) {
         reject(new BerthError('interrupted', {exitCode: ExitCode.INTERRUPTED}))
         return

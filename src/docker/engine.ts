@@ -35,14 +35,19 @@ export class Engine {
     return this.client
   }
 
-  /** Throws a BerthError (DOCKER) when the engine cannot be reached. */
-  async ping(): Promise<void> {
-    const docker = await this.docker()
-    try {
-      await docker.ping()
-    } catch (error) {
-      throw unreachable(error)
-    }
+  private pinged?: Promise<void>
+
+  /** Throws a BerthError (DOCKER) when the engine cannot be reached. Asked once per engine object. */
+  ping(): Promise<void> {
+    this.pinged ??= (async () => {
+      const docker = await this.docker()
+      try {
+        await docker.ping()
+      } catch (error) {
+        throw unreachable(error)
+      }
+    })()
+    return this.pinged
   }
 
   private async call<T>(what: () => Promise<T>): Promise<T> {
