@@ -19,10 +19,14 @@ describe('berth up after a plain git checkout', () => {
     await httpGet(`http://127.0.0.1:${8000 + fx.offset}/api/stats`) // one visit on main
 
     git(['checkout', '-q', '-b', 'feature/x'], fx.dir)
-    const feature = await berth(['up', '--json'], {cwd: fx.dir, env: fx.env})
+    const feature = await berth(['up'], {cwd: fx.dir, env: fx.env})
     expect(feature.code, feature.stderr).toBe(0)
-    expect(feature.stderr).toContain(`Stopping ${mainStack}`)
-    const featureStack = JSON.parse(feature.stdout).stack
+    expect(feature.stderr).toContain(`Stopping ${mainStack} (branch main)`)
+    const status = JSON.parse((await berth(['status', '--json'], {cwd: fx.dir, env: fx.env})).stdout)
+    expect(status.branch).toBe('feature/x')
+    const running = status.stacks.filter((s: {services: Array<{state: string}>}) => s.services.some((x) => x.state === 'running'))
+    expect(running.map((s: {branch: string}) => s.branch)).toEqual(['feature/x'])
+    const featureStack = running[0].stack
     expect(featureStack).toMatch(new RegExp(`^${fx.name}-dev-feature-x-[0-9a-f]{8}$`))
 
     const containers = await containersOf(fx.name)
