@@ -9,7 +9,7 @@ import {BerthError, ExitCode} from '../core/errors.js'
 import {LABEL} from '../core/naming.js'
 import * as gitBranches from '../infra/git-branches.js'
 import type {Project} from './project.js'
-import {upStack, type StackDeps, type UpResult} from './up.js'
+import {composeOutput, upStack, type StackDeps, type UpResult} from './up.js'
 
 export interface GitPort {
   dirtyFiles(cwd: string): Promise<string[]>
@@ -50,7 +50,7 @@ export async function stopBranchStacks(project: Project, branch: string | null, 
   const stacks = [...new Set(running.map((c) => c.Labels?.['com.docker.compose.project']).filter((s): s is string => Boolean(s)))].sort()
   for (const stack of stacks) {
     deps.reporter.step(`Stopping ${stack} (branch ${branch}; containers and volumes kept)`)
-    await deps.compose.run({project: stack}, ['stop'], {onStderr: (c) => deps.reporter.passthrough(c)})
+    await deps.compose.run({project: stack}, ['stop'], composeOutput(deps.reporter))
   }
   return stacks
 }

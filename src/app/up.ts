@@ -5,7 +5,7 @@ import {checkDocker, checkPorts, portSiblings, type PortProbe} from './preflight
 import {collectStatus, type StackStatus} from './status.js'
 import {prepareVolumes} from './volumes.js'
 import type {RenderResult} from '../core/render.js'
-import type {ComposeCli} from '../docker/compose.js'
+import type {ComposeCli, RunOptions} from '../docker/compose.js'
 import type {Engine} from '../docker/engine.js'
 import type {Reporter} from '../cli/reporter.js'
 
@@ -14,6 +14,11 @@ export interface StackDeps {
   compose: ComposeCli
   reporter: Reporter
   ports: PortProbe
+}
+
+/** Compose's progress: on a terminal it draws its own on our stderr; elsewhere plain lines, passed through and kept for errors. */
+export function composeOutput(reporter: Reporter): RunOptions {
+  return reporter.tty ? {inheritStderr: true} : {onStderr: (c) => reporter.passthrough(c), progress: 'plain'}
 }
 
 export interface UpOptions {
@@ -38,7 +43,7 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
   // After a plain `git checkout`, the previous branch's stack still holds the ports: stop it (keep it).
   for (const sibling of await portSiblings(result.ports, result.project, {project: project.stack.value.name, env: result.env.name}, engine)) {
     reporter.step(`Stopping ${sibling.stack} (branch ${sibling.branch || 'none'}): it holds this stack's ports; its containers and data stay`)
-    await compose.run({project: sibling.stack}, ['stop'], reporter.tty ? {inheritStderr: true} : {onStderr: (c) => reporter.passthrough(c), progress: 'plain'})
+    await compose.run({project: sibling.stack}, ['stop'], composeOutput(reporter))
   }
   await checkPorts(result.ports, result.project, engine, deps.ports)
 
@@ -52,7 +57,7 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
   const args = ['up', '--detach', '--wait', '--remove-orphans']
   if (options.build) args.push('--build')
   if (options.waitTimeout) args.push('--wait-timeout', String(options.waitTimeout))
-  await compose.run({project: result.project, file, projectDir: project.root}, args, reporter.tty ? {inheritStderr: true} : {onStderr: (c) => reporter.passthrough(c), progress: 'plain'})
+  await compose.run({project: result.project, file, projectDir: project.root}, args, composeOutput(reporter))
   const [status] = await collectStatus(engine, {project: project.stack.value.name, stack: result.project})
   return {file, render: result, status}
 }
@@ -68,6 +73,6 @@ export async function downStack(project: Project, env: string, deps: Omit<StackD
   await checkDocker(deps.engine, deps.compose)
   const before = await deps.engine.containers({'com.docker.compose.project': result.project})
   deps.reporter.step(`Stopping ${result.project}`)
-  await deps.compose.run({project: result.project}, ['down', '--remove-orphans'], deps.reporter.tty ? {inheritStderr: true} : {onStderr: (c) => deps.reporter.passthrough(c), progress: 'plain'})
+  await deps.compose.run({project: result.project}, ['down', '--remove-orphans'], composeOutput(deps.reporter))
   return {stack: result.project, removed: before.length}
 }
