@@ -82,6 +82,22 @@ export async function checkClone(engine: Engine, image: string, target: string, 
  * Running containers that use the source (a database server) are paused for the copy and resumed
  * afterwards, so the copy is a consistent snapshot. SOURCE undefined: empty the target.
  */
+/**
+ * Resume containers a copy paused and never resumed (berth was killed with -9 during the copy). Runs under
+ * the project lock, before any copy and at every up, so re-running any berth command converges.
+ */
+export async function resumePaused(engine: Pick<Engine, 'unpauseContainer'>, project: string): Promise<string[]> {
+  const ids = readState(project).paused ?? []
+  if (ids.length === 0) return []
+  const resumed: string[] = []
+  for (const id of ids) {
+    // Gone, or no longer paused: nothing to do, either way it is off the list.
+    if (await engine.unpauseContainer(id).then(() => true, () => false)) resumed.push(id)
+  }
+  updateState(project, (s) => void (s.paused = (s.paused ?? []).filter((id) => !ids.includes(id))))
+  return resumed
+}
+
 export async function cloneInto(engine: Engine, spec: {source?: string; target: string; image: string; labels: Record<string, string>}): Promise<void> {
   const name = helperName('clone', spec.target)
   await engine.removeContainer(name, true) // a leftover of an interrupted clone
@@ -101,10 +117,14 @@ export async function cloneInto(engine: Engine, spec: {source?: string; target: 
   }
   process.on('SIGINT', onSigint)
   process.on('SIGTERM', onSigint)
+  const project = spec.labels[LABEL.project]
+  if (project) await resumePaused(engine, project)
   try {
     if (spec.source) {
       for (const c of await engine.containersUsingVolume(spec.source)) {
         if (c.State !== 'running') continue
+        // Recorded first: if berth is killed during the copy, the next berth command resumes it.
+        if (project) updateState(project, (s) => void (s.paused = [...new Set([...(s.paused ?? []), c.Id])]))
         await engine.pauseContainer(c.Id)
         paused.push(c.Id)
       }
@@ -121,6 +141,7 @@ export async function cloneInto(engine: Engine, spec: {source?: string; target: 
     }
   } finally {
     for (const id of paused) await engine.unpauseContainer(id).catch(() => undefined)
+    if (project && paused.length) updateState(project, (s) => void (s.paused = (s.paused ?? []).filter((id) => !paused.includes(id))))
     process.off('SIGINT', onSigint)
     process.off('SIGTERM', onSigint)
   }
@@ -139,6 +160,7 @@ export async function prepareVolumes(project: Project, result: RenderResult, dep
   const {engine, reporter} = deps
   const file = project.stack.value
   const branch = project.ctx.branch
+  for (const id of await resumePaused(engine, file.name)) reporter.step(`Resumed container ${id.slice(0, 12)}, left paused by an interrupted copy`)
   const state = readState(file.name)
   let base: string | undefined
   const now = new Date().toISOString()

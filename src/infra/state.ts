@@ -18,6 +18,8 @@ export interface VolumeState {
 
 export interface ProjectState {
   volumes: Record<string, VolumeState>
+  /** Containers paused for a copy and not yet resumed (a berth killed mid-copy leaves them here). */
+  paused?: string[]
 }
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,7 +34,10 @@ export function stateFile(project: string, env: NodeJS.ProcessEnv = process.env)
 export function readState(project: string, env: NodeJS.ProcessEnv = process.env): ProjectState {
   try {
     const value = JSON.parse(readFileSync(stateFile(project, env), 'utf8')) as ProjectState
-    return {volumes: value.volumes && typeof value.volumes === 'object' ? value.volumes : {}}
+    return {
+      volumes: value.volumes && typeof value.volumes === 'object' ? value.volumes : {},
+      ...(Array.isArray(value.paused) && value.paused.length ? {paused: value.paused.filter((x) => typeof x === 'string')} : {}),
+    }
   } catch {
     return {volumes: {}}
   }
