@@ -18,6 +18,8 @@ export interface WatchOptions {
   debounceMs?: number
   /** Run with the project's lock held (the command passes withLock). */
   locked?<T>(fn: () => Promise<T>): Promise<T>
+  /** Bring the stack up once the watch is registered (its failure is the caller's, the watch is closed). */
+  upAtStart?: boolean
 }
 
 export interface WatchDeps extends StackDeps {
@@ -86,6 +88,22 @@ export async function watchProject(project: Project, options: WatchOptions, deps
     if (isIgnored(file)) return
     schedule()
   })
+
+  if (options.upAtStart) {
+    // In the queue, so a change seen meanwhile restacks after it, never alongside it.
+    const first = locked(() => upStack(project, {env: options.env}, deps))
+    running = first.then(
+      () => undefined,
+      () => undefined,
+    )
+    try {
+      await first
+    } catch (error) {
+      if (timer) clearTimeout(timer)
+      await watcher.close()
+      throw error
+    }
+  }
 
   return {
     paths,

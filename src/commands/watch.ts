@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 import {loadProject} from '../app/project.js'
-import {upStack} from '../app/up.js'
 import {watchProject} from '../app/watch.js'
 import {BaseCommand} from '../cli/base.js'
 import {realDeps} from '../cli/deps.js'
@@ -23,8 +22,8 @@ export default class Watch extends BaseCommand<typeof Watch> {
     const project = await load()
     const deps = {...realDeps(reporter), reload: load}
     const locked = <T>(fn: () => Promise<T>) => withLock(project.stack.value.name, fn, {onWait: (h) => reporter.info(`Waiting for another berth command on this project (${h})...`)})
-    if (!flags['no-up']) await locked(() => upStack(project, {env: flags.env}, deps))
-    const watcher = await watchProject(project, {env: flags.env, debounceMs: flags.debounce, locked}, deps)
+    // The watch starts before the first up, so a checkout during it is not missed.
+    const watcher = await watchProject(project, {env: flags.env, debounceMs: flags.debounce, locked, upAtStart: !flags['no-up']}, deps)
     reporter.info(`Watching ${watcher.paths.join(', ')} (Ctrl-C to stop; the stack keeps running)`)
     await new Promise<void>((resolve) => {
       const stop = () => resolve()
