@@ -4,22 +4,20 @@ import {renderProject} from './render.js'
 import type {Project} from './project.js'
 import type {ComposeCli} from '../docker/compose.js'
 
-function stackOf(project: Project, env: string) {
+/** The stack of the environment (rendered once), after checking that every named service is in it. */
+function stackWith(project: Project, env: string, services: string[]) {
   const {result} = renderProject(project, env)
+  const names = result.services.map((s) => s.name)
+  for (const service of services) {
+    if (!names.includes(service)) {
+      throw new BerthError(`no service "${service}" in ${env}`, {exitCode: ExitCode.USAGE, hints: [`Services: ${names.join(', ')}`]})
+    }
+  }
   return result
 }
 
-function knownService(project: Project, env: string, service: string): void {
-  const result = stackOf(project, env)
-  const names = result.services.map((s) => s.name)
-  if (!names.includes(service)) {
-    throw new BerthError(`no service "${service}" in ${env}`, {exitCode: ExitCode.USAGE, hints: [`Services: ${names.join(', ')}`]})
-  }
-}
-
 export async function logs(project: Project, compose: ComposeCli, options: {env: string; services: string[]; follow?: boolean; tail?: string; timestamps?: boolean}): Promise<number> {
-  for (const s of options.services) knownService(project, options.env, s)
-  const result = stackOf(project, options.env)
+  const result = stackWith(project, options.env, options.services)
   const args = ['logs', '--no-color']
   if (options.follow) args.push('--follow')
   if (options.tail) args.push('--tail', options.tail)
@@ -28,8 +26,7 @@ export async function logs(project: Project, compose: ComposeCli, options: {env:
 }
 
 export async function exec(project: Project, compose: ComposeCli, options: {env: string; service: string; command: string[]; user?: string; tty: boolean}): Promise<number> {
-  knownService(project, options.env, options.service)
-  const result = stackOf(project, options.env)
+  const result = stackWith(project, options.env, [options.service])
   const args = ['exec']
   if (!options.tty) args.push('-T')
   if (options.user) args.push('--user', options.user)

@@ -88,6 +88,14 @@ function loadDir<T>(dir: string, shownDir: string, parse: (name: string, file: s
   }
 }
 
+function portOffsetFromEnv(text: string): number {
+  const offset = Number(text)
+  if (!Number.isInteger(offset) || offset < 0 || offset > 60000) {
+    throw new BerthError(`BERTH_PORT_OFFSET must be a whole number from 0 to 60000 (got "${text}")`, {exitCode: ExitCode.USAGE})
+  }
+  return offset
+}
+
 export async function loadProject(options: {cwd: string; dir?: string; env?: NodeJS.ProcessEnv}): Promise<Project> {
   const env = options.env ?? process.env
   const root = findProjectRoot(options.cwd, options.dir)
@@ -109,13 +117,7 @@ export async function loadProject(options: {cwd: string; dir?: string; env?: Nod
 
   const user = loadUserConfig(env)
   // Side by side: a linked git worktree gets its own port block; BERTH_PORT_OFFSET overrides.
-  let worktreeOffset = env.BERTH_PORT_OFFSET ? 0 : await worktreeOffsetOf(root)
-  if (env.BERTH_PORT_OFFSET) {
-    worktreeOffset = Number(env.BERTH_PORT_OFFSET)
-    if (!Number.isInteger(worktreeOffset) || worktreeOffset < 0 || worktreeOffset > 60000) {
-      throw new BerthError(`BERTH_PORT_OFFSET must be a whole number from 0 to 60000 (got "${env.BERTH_PORT_OFFSET}")`, {exitCode: ExitCode.USAGE})
-    }
-  }
+  const worktreeOffset = env.BERTH_PORT_OFFSET ? portOffsetFromEnv(env.BERTH_PORT_OFFSET) : await worktreeOffsetOf(root)
   return {
     root,
     file,

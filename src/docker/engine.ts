@@ -65,13 +65,6 @@ export class Engine {
     return this.call(() => docker.listContainers({all, filters: {label: labelFilters(labels)}}))
   }
 
-  /** Containers that publish a host port (any project), for port conflict messages. */
-  async containersPublishing(port: number): Promise<ContainerInfo[]> {
-    const docker = await this.docker()
-    const running = await this.call(() => docker.listContainers({filters: {publish: [String(port)]}}))
-    return running
-  }
-
   async inspectContainer(id: string): Promise<Dockerode.ContainerInspectInfo> {
     const docker = await this.docker()
     return this.call(() => docker.getContainer(id).inspect())
