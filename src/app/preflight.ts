@@ -1,6 +1,6 @@
 /**
  * Checks before `up` changes anything: the engine answers, Compose v2 is there, every host port is free
- * (or already held by this very stack).
+ * (or already held by this stack's front door).
  */
 import {BerthError, ExitCode} from '../core/errors.js'
 import type {PortBinding} from '../core/render.js'
@@ -18,7 +18,7 @@ export async function checkDocker(engine: Engine, compose: ComposeCli): Promise<
   await compose.version()
 }
 
-export async function checkPorts(ports: PortBinding[], stack: string, engine: Engine, probe: PortProbe): Promise<void> {
+export async function checkPorts(ports: PortBinding[], stack: string, engine: Engine, probe: PortProbe, door?: string): Promise<void> {
   const seen = new Map<number, PortBinding>()
   for (const p of ports) {
     const other = seen.get(p.host)
@@ -33,7 +33,7 @@ export async function checkPorts(ports: PortBinding[], stack: string, engine: En
   const running = await engine.containers({}, false)
   for (const p of ports) {
     const holders = publishing(running, p.host)
-    if (holders.some((c) => c.Labels?.['com.docker.compose.project'] === stack)) continue
+    if (holders.some((c) => c.Labels?.['com.docker.compose.project'] === stack || (door !== undefined && c.Labels?.['dev.berth.door'] === door && c.Labels?.['dev.berth.role'] === 'door'))) continue
     const foreign = holders[0]
     if (foreign) {
       const name = (foreign.Names?.[0] ?? foreign.Id).replace(/^\//, '')

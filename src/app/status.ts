@@ -1,5 +1,6 @@
 /** Use case: what runs, from the engine's point of view (containers found by berth's labels). */
 import {LABEL} from '../core/naming.js'
+import {DOOR_ROUTES_LABEL} from './door.js'
 import type {ContainerInfo, Engine} from '../docker/engine.js'
 
 export interface PortStatus {
@@ -27,6 +28,11 @@ export interface StackStatus {
   env: string
   branch: string
   services: ServiceStatus[]
+  /**
+   * Whether the work tree's front door routes to this stack now (its ports are this stack's). A stack
+   * of another branch kept warm is paused and not routed.
+   */
+  routed: boolean
   /** Problems worth a look, e.g. a Node inspector published on a non-loopback address. */
   warnings: string[]
 }
@@ -58,11 +64,22 @@ function health(c: ContainerInfo): string {
   return c.State === 'running' ? 'no check' : '-'
 }
 
-export function toServiceStatus(c: ContainerInfo): ServiceStatus {
+/** The routes of each running door, by door name (from the door's label). */
+export type DoorRoutes = Map<string, Array<{listen: number; bind: string; host: string; port: number}>>
+
+/** The ports through which a container is reached: the door's routes to it while it is attached, and any it publishes itself. */
+function portsOf(c: ContainerInfo, doors: DoorRoutes): PortStatus[] {
   const labels = c.Labels ?? {}
-  const ports: PortStatus[] = (c.Ports ?? [])
-    .filter((p) => p.PublicPort)
-    .map((p) => ({host: p.IP ?? '', hostPort: p.PublicPort, containerPort: p.PrivatePort}))
+  const door = labels[LABEL.door]
+  const routes = door && c.State === 'running' && c.NetworkSettings?.Networks?.[door] ? (doors.get(door) ?? []) : []
+  const routed = routes.filter((r) => r.host === labels[LABEL.service]).map((r) => ({host: r.bind, hostPort: r.listen, containerPort: r.port}))
+  const own = (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({host: p.IP ?? '', hostPort: p.PublicPort, containerPort: p.PrivatePort}))
+  return [...routed, ...own]
+}
+
+export function toServiceStatus(c: ContainerInfo, doors: DoorRoutes = new Map()): ServiceStatus {
+  const labels = c.Labels ?? {}
+  const ports: PortStatus[] = portsOf(c, doors)
     .filter((p, i, all) => all.findIndex((q) => q.host === p.host && q.hostPort === p.hostPort) === i)
     .sort((a, b) => a.containerPort - b.containerPort)
   const exit = /^Exited \((\d+)\)/.exec(c.Status ?? '')
@@ -73,30 +90,40 @@ export function toServiceStatus(c: ContainerInfo): ServiceStatus {
     state: exit ? `exited (${exit[1]})` : c.State,
     health: health(c),
     ports,
-    ...(labels[LABEL.url] && c.State === 'running' ? {url: labels[LABEL.url]} : {}),
+    ...(labels[LABEL.url] && c.State === 'running' && ports.length > 0 ? {url: labels[LABEL.url]} : {}),
     ...(labels[LABEL.inspector] ? {inspector: Number(labels[LABEL.inspector])} : {}),
   }
 }
 
 /** Every berth stack of a project (or of all projects), grouped by Compose project. */
 export async function collectStatus(engine: Engine, filter: {project?: string; stack?: string}): Promise<StackStatus[]> {
-  const containers = await engine.containers({
-    [LABEL.project]: filter.project,
-    ...(filter.stack ? {[LABEL.stack]: filter.stack} : {}),
-  })
+  // The whole project (or engine): the doors that route to the stack are not part of it.
+  const containers = await engine.containers({[LABEL.project]: filter.project})
   const stacks = new Map<string, StackStatus>()
   const byStack = new Map<string, ContainerInfo[]>()
+  const doors: DoorRoutes = new Map()
+  for (const c of containers) {
+    if (c.Labels?.[LABEL.role] !== 'door' || c.State !== 'running') continue
+    try {
+      doors.set(c.Labels[LABEL.door] ?? '', JSON.parse(c.Labels[DOOR_ROUTES_LABEL] ?? '[]'))
+    } catch {
+      // a door with an unreadable label routes nothing berth can show
+    }
+  }
   for (const c of containers) {
     const labels = c.Labels ?? {}
+    if (labels[LABEL.role] === 'door' || (filter.stack && labels[LABEL.stack] !== filter.stack)) continue
     const key = labels['com.docker.compose.project'] ?? labels[LABEL.stack] ?? '?'
     let s = stacks.get(key)
     if (!s) {
-      s = {stack: key, project: labels[LABEL.project] ?? '', env: labels[LABEL.env] ?? '', branch: labels[LABEL.branch] ?? '', services: [], warnings: []}
+      s = {stack: key, project: labels[LABEL.project] ?? '', env: labels[LABEL.env] ?? '', branch: labels[LABEL.branch] ?? '', services: [], routed: false, warnings: []}
       stacks.set(key, s)
       byStack.set(key, [])
     }
     byStack.get(key)!.push(c)
-    s.services.push(toServiceStatus(c))
+    const service = toServiceStatus(c, doors)
+    if (service.ports.length > 0 && labels[LABEL.door]) s.routed = true
+    s.services.push(service)
   }
   const out = [...stacks.values()].sort((a, b) => a.stack.localeCompare(b.stack))
   for (const s of out) {

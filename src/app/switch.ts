@@ -9,6 +9,7 @@ import {BerthError, ExitCode} from '../core/errors.js'
 import {LABEL} from '../core/naming.js'
 import * as gitBranches from '../infra/git-branches.js'
 import type {Project} from './project.js'
+import {freezeStack, unfreeze, type Frozen} from './door.js'
 import {composeOutput, upStack, type StackDeps, type UpResult} from './up.js'
 
 export interface GitPort {
@@ -38,21 +39,39 @@ export interface SwitchDeps extends StackDeps {
 export interface SwitchResult {
   from: string | null
   to: string
-  stopped: string[]
+  /** The previous branch's stacks, paused (kept warm). */
+  paused: string[]
   up: UpResult
   stashed: boolean
 }
 
-/** Stop (not remove) the running stacks of a branch of this project: containers stay for a fast return. */
-export async function stopBranchStacks(project: Project, branch: string | null, deps: Pick<StackDeps, 'engine' | 'compose' | 'reporter'>): Promise<string[]> {
+/**
+ * Freeze the running stacks of a branch: detached from their front door and paused, so they see nothing
+ * of the checkout that follows and come back in a moment (kept warm). A stack made by an older berth
+ * (publishing its own ports, no door) is stopped instead. Containers and volumes always stay.
+ */
+export async function freezeBranchStacks(project: Project, branch: string | null, deps: Pick<StackDeps, 'engine' | 'compose' | 'reporter'>): Promise<Frozen[]> {
   if (branch === null) return []
-  const running = await deps.engine.containers({[LABEL.project]: project.stack.value.name, [LABEL.branch]: branch}, false)
-  const stacks = [...new Set(running.map((c) => c.Labels?.['com.docker.compose.project']).filter((s): s is string => Boolean(s)))].sort()
-  for (const stack of stacks) {
-    deps.reporter.step(`Stopping ${stack} (branch ${branch}; containers and volumes kept)`)
-    await deps.compose.run({project: stack}, ['stop'], composeOutput(deps.reporter))
+  const name = project.stack.value.name
+  const running = await deps.engine.containers({[LABEL.project]: name, [LABEL.branch]: branch}, false)
+  const stacks = new Map<string, string | undefined>()
+  for (const c of running) {
+    const stack = c.Labels?.['com.docker.compose.project']
+    if (!stack || c.State !== 'running') continue
+    const door = c.Labels?.[LABEL.door]
+    if (door || !stacks.has(stack)) stacks.set(stack, door)
   }
-  return stacks
+  const frozen: Frozen[] = []
+  for (const [stack, door] of [...stacks].sort()) {
+    if (door) {
+      deps.reporter.step(`Pausing ${stack} (branch ${branch}): kept warm for a quick switch back`)
+      frozen.push(await freezeStack(deps.engine, door, stack, name))
+    } else {
+      deps.reporter.step(`Stopping ${stack} (branch ${branch}; containers and volumes kept)`)
+      await deps.compose.run({project: stack}, ['stop'], composeOutput(deps.reporter))
+    }
+  }
+  return frozen
 }
 
 export async function switchBranch(project: Project, options: SwitchOptions, deps: SwitchDeps): Promise<SwitchResult> {
@@ -62,6 +81,7 @@ export async function switchBranch(project: Project, options: SwitchOptions, dep
     throw new BerthError('berth switch needs a git repository', {exitCode: ExitCode.GIT, hints: ['Run it inside your repository (git init, or cd into it).']})
   }
   let stashed = false
+  let exists = true
   if (from !== to) {
     const dirty = await deps.git.dirtyFiles(project.root)
     if (dirty.length > 0 && !options.stash && !options.force) {
@@ -74,7 +94,7 @@ export async function switchBranch(project: Project, options: SwitchOptions, dep
         ],
       })
     }
-    const exists = await deps.git.branchExists(project.root, to)
+    exists = await deps.git.branchExists(project.root, to)
     if (!exists && !options.create) {
       throw new BerthError(`there is no branch ${JSON.stringify(to)}`, {exitCode: ExitCode.GIT, hints: [`Create it from the current commit: berth switch --create ${JSON.stringify(to)}`]})
     }
@@ -83,10 +103,19 @@ export async function switchBranch(project: Project, options: SwitchOptions, dep
       stashed = true
       deps.reporter.step('Stashed your changes (git stash pop to get them back)')
     }
-    deps.reporter.step(`Checking out ${to}`)
-    await deps.git.checkout(project.root, to, !exists)
   }
-  const stopped = from === to ? [] : await stopBranchStacks(project, from, deps)
+  // Frozen before the checkout, so the old branch's app never runs on the new branch's files.
+  const frozen = from === to ? [] : await freezeBranchStacks(project, from, deps)
+  if (from !== to) {
+    deps.reporter.step(`Checking out ${to}`)
+    try {
+      await deps.git.checkout(project.root, to, !exists)
+    } catch (error) {
+      for (const f of frozen) await unfreeze(deps.engine, f, project.stack.value.name)
+      throw error
+    }
+  }
+  const paused = frozen.map((f) => f.stack)
   const target = await deps.reload()
   if (target.ctx.branch !== to) {
     throw new BerthError(`after the checkout, git reports branch ${JSON.stringify(target.ctx.branch)}, not ${JSON.stringify(to)}`, {
@@ -95,5 +124,5 @@ export async function switchBranch(project: Project, options: SwitchOptions, dep
     })
   }
   const up = await upStack(target, {env: options.env, waitTimeout: options.waitTimeout}, deps)
-  return {from, to, stopped, up, stashed}
+  return {from, to, paused, up, stashed}
 }

@@ -8,6 +8,7 @@
  * so an interrupted clone (Ctrl-C, kill -9) ends up either as it was or completely done. Seeded volumes
  * once seen complete are remembered in the state file, so switching back costs no look inside.
  */
+import {randomBytes} from 'node:crypto'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {judgeClone, resolveBaseBranch, selectPrunable, unescapeDollars, type CloneCheck} from '../core/branches.js'
 import {resolveImage} from '../core/images.js'
@@ -20,6 +21,14 @@ import {readState, updateState} from '../infra/state.js'
 import type {Project} from './project.js'
 
 export const SEED_FROM_LABEL = 'dev.berth.seed-from'
+/**
+ * A seeded volume's identity, set when berth creates it. Docker's CreatedAt of a local volume is the
+ * change time of its folder, which moves whenever the service adds a file at the top (redis's dump.rdb):
+ * it cannot tell "the volume seen complete" from "a new volume of the same name".
+ */
+export const SEED_ID_LABEL = 'dev.berth.seed-id'
+const seedId = (v: VolumeInfo | undefined): string | undefined => v?.Labels?.[SEED_ID_LABEL] ?? v?.CreatedAt
+const newSeedId = (): string => `${new Date().toISOString()}-${randomBytes(4).toString('hex')}`
 export const HELPER_LABEL = 'dev.berth.helper'
 export const CLONE_MARKER = '.berth-clone-incomplete'
 export const DEFAULT_HELPER_IMAGE = 'debian:bookworm-slim'
@@ -171,14 +180,14 @@ export async function prepareVolumes(project: Project, result: RenderResult, dep
     const existing = await engine.volume(v.name)
     if (existing) {
       const from = existing.Labels?.[SEED_FROM_LABEL]
-      if (from && state.volumes[v.name]?.complete !== existing.CreatedAt) {
+      if (from && state.volumes[v.name]?.complete !== seedId(existing)) {
         const image = helperImage(project)
         if ((await checkClone(engine, image, v.name, labels)) === 'incomplete') {
           const source = (await engine.volume(from)) ? from : undefined
           reporter.step(`Finishing an interrupted copy: ${source ?? '(empty)'} -> ${v.name}`)
           await cloneInto(engine, {source, target: v.name, image, labels})
         }
-        touched[v.name] = {complete: existing.CreatedAt}
+        touched[v.name] = {complete: seedId(existing)}
       } else touched[v.name] = {}
       continue
     }
@@ -196,10 +205,10 @@ export async function prepareVolumes(project: Project, result: RenderResult, dep
       touched[v.name] = {}
       continue
     }
-    await engine.ensureVolume(v.name, {...labels, [SEED_FROM_LABEL]: source})
+    await engine.ensureVolume(v.name, {...labels, [SEED_FROM_LABEL]: source, [SEED_ID_LABEL]: newSeedId()})
     reporter.step(`Seeding ${v.name} from branch ${base} (${source})`)
     await cloneInto(engine, {source, target: v.name, image: helperImage(project), labels})
-    touched[v.name] = {complete: (await engine.volume(v.name))?.CreatedAt}
+    touched[v.name] = {complete: seedId(await engine.volume(v.name))}
   }
 
   updateState(file.name, (s) => {
@@ -296,10 +305,10 @@ export async function cloneBranchVolumes(project: Project, from: string, to: str
   }
   const image = helperImage(project)
   for (const p of pairs) {
-    await engine.ensureVolume(p.target, {...p.labels, [SEED_FROM_LABEL]: p.source})
+    await engine.ensureVolume(p.target, {...p.labels, [SEED_FROM_LABEL]: p.source, [SEED_ID_LABEL]: newSeedId()})
     reporter.step(`Copying ${p.source} -> ${p.target}`)
     await cloneInto(engine, {source: p.source, target: p.target, image, labels: p.labels})
-    const created = (await engine.volume(p.target))?.CreatedAt
+    const created = seedId(await engine.volume(p.target))
     updateState(file.name, (s) => {
       s.volumes[p.target] = {...s.volumes[p.target], ...(created ? {complete: created} : {})}
     })

@@ -2,7 +2,7 @@
  * Use case: berth watch. Watches this work tree's git HEAD (in a linked worktree, .git is a file
  * pointing at <repo>/.git/worktrees/<name>, which has its own HEAD), berth.yml and the project's own
  * templates. A checkout done anywhere (an IDE, a terminal) restacks: the old branch's stack is
- * stopped and the new branch's brought up with its own volumes. A change to berth.yml or a template
+ * paused (kept warm) and the new branch's brought up with its own volumes. A change to berth.yml or a template
  * re-renders and re-ups. Events are debounced; restacks never overlap; node_modules is ignored when
  * registering the watch (not after the fact), so big trees do not exhaust inotify watches.
  */
@@ -10,7 +10,7 @@ import path from 'node:path'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {worktreeInfo} from '../infra/git-branches.js'
 import type {Project} from './project.js'
-import {stopBranchStacks} from './switch.js'
+import {freezeBranchStacks} from './switch.js'
 import {upStack, type StackDeps} from './up.js'
 
 export interface WatchOptions {
@@ -58,7 +58,7 @@ export async function watchProject(project: Project, options: WatchOptions, deps
     if (next.ctx.branch !== from) {
       deps.reporter.info(`Branch changed: ${from ?? '(none)'} -> ${next.ctx.branch ?? '(none)'}`)
       await locked(async () => {
-        await stopBranchStacks(current, from, deps)
+        await freezeBranchStacks(current, from, deps)
         await upStack(next, {env: options.env}, deps)
       })
     } else {

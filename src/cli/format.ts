@@ -25,9 +25,16 @@ export function servicesTable(services: ServiceStatus[], stream: NodeJS.WriteStr
     .join('\n')
 }
 
+/** Routed: the ports are this stack's; paused: another branch's stack kept warm. */
+function stackNote(s: StackStatus): string {
+  if (s.routed) return ', ports routed here'
+  if (s.services.some((x) => x.state === 'paused')) return ', paused (kept warm)'
+  return ''
+}
+
 export function stacksText(stacks: StackStatus[], stream: NodeJS.WriteStream = process.stdout): string {
   const c = colours(stream)
   return stacks
-    .map((s) => `${c.bold(s.stack)}  ${c.dim(`env ${s.env}, branch ${s.branch || '(no git)'}`)}\n${servicesTable(s.services, stream)}${(s.warnings ?? []).map((w) => `\n${c.yellow('warning:')} ${w}`).join('')}`)
+    .map((s) => `${c.bold(s.stack)}  ${c.dim(`env ${s.env}, branch ${s.branch || '(no git)'}${stackNote(s)}`)}\n${servicesTable(s.services, stream)}${(s.warnings ?? []).map((w) => `\n${c.yellow('warning:')} ${w}`).join('')}`)
     .join('\n\n')
 }

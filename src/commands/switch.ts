@@ -40,10 +40,10 @@ export default class Switch extends BaseCommand<typeof Switch> {
       {onWait: (h) => reporter.info(`Waiting for another berth command on this project (${h})...`)},
     )
     if (flags.json) {
-      this.printJson({from: result.from, to: result.to, stopped: result.stopped, stashed: result.stashed, stack: result.up.render.project, env: result.up.render.env.name, services: result.up.status?.services ?? []})
+      this.printJson({from: result.from, to: result.to, paused: result.paused, stashed: result.stashed, stack: result.up.render.project, env: result.up.render.env.name, services: result.up.status?.services ?? []})
       return
     }
     process.stdout.write(`${servicesTable(result.up.status?.services ?? [])}\n`)
-    reporter.info(`On branch ${result.to}${result.stopped.length ? `; stopped ${result.stopped.join(', ')}` : ''}.`)
+    reporter.info(`On branch ${result.to}${result.paused.length ? `; ${result.paused.join(', ')} paused (kept warm)` : ''}.`)
   }
 }

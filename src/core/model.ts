@@ -52,6 +52,7 @@ export interface StackFile {
   name: string
   templates?: string
   base_branch?: string
+  keep_warm?: number
   images?: Record<string, string>
   registry?: string
   bind?: string

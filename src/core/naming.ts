@@ -84,4 +84,6 @@ export const LABEL = {
   worktree: 'dev.berth.worktree',
   /** The host port (on 127.0.0.1) of the Node inspector of a dev service. */
   inspector: 'dev.berth.inspector',
+  /** The front door a stack's containers are routed through (src/core/door.ts). */
+  door: 'dev.berth.door',
 } as const

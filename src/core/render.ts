@@ -3,6 +3,7 @@
  * Pure: file checks and hashing are handed in (RenderIO), nothing here touches a disk or a process.
  */
 import path from 'node:path'
+import {doorName, doorSpec, type DoorSpec} from './door.js'
 import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
 import {resolveImage} from './images.js'
@@ -67,6 +68,8 @@ export interface RenderResult {
   services: RenderedService[]
   volumes: RenderedVolume[]
   ports: PortBinding[]
+  /** The front door that publishes `ports` and forwards them to this stack while it is the active one. */
+  door: DoorSpec
 }
 
 interface Located {
@@ -91,6 +94,7 @@ export function renderStack(req: RenderRequest): RenderResult {
   const mode: Mode = env.mode
   const project = composeProjectName(file.name, env.name, ctx.branch)
   const bind = env.bind ?? file.bind ?? DEFAULT_BIND
+  const door = doorName(file.name, env.name, ctx.root)
   const imageOptions = {images: {...file.images, ...ctx.images}, registry: ctx.registry ?? file.registry}
   const baseLabels: Record<string, string> = {
     [LABEL.project]: escapeDollars(file.name),
@@ -197,8 +201,8 @@ export function renderStack(req: RenderRequest): RenderResult {
       service.env_file = files.map((f) => escapeDollars(path.resolve(ctx.root, f)))
     }
 
-    // Ports, published on the bind address (127.0.0.1 unless asked otherwise).
-    const published: Array<Record<string, unknown>> = []
+    // Ports: the work tree's front door publishes them (on the bind address, 127.0.0.1 unless asked
+    // otherwise) and forwards them to the active branch's stack; the stack itself publishes none.
     const publish = (container: number, host: number, role: PortBinding['role'], field: string, on = bind) => {
       if (host > 65535) {
         throw new ConfigError(`service "${name}": host port ${host} (container port ${container} + offsets) is above 65535`, src.locate(where(field)), {
@@ -206,7 +210,6 @@ export function renderStack(req: RenderRequest): RenderResult {
         })
       }
       ports.push({service: name, bind: on, host, container, role})
-      published.push({target: container, published: String(host), host_ip: on, protocol: 'tcp'})
     }
     const offset = env.port_offset + (ctx.worktreeOffset ?? 0)
     let url: string | undefined
@@ -219,7 +222,6 @@ export function renderStack(req: RenderRequest): RenderResult {
     const inspectorIndex = inspectable.indexOf(name)
     const inspectorHost = inspectorIndex >= 0 ? INSPECTOR_PORT + offset + inspectorIndex : undefined
     if (inspectorHost !== undefined) publish(INSPECTOR_PORT, inspectorHost, 'inspector', 'params', INSPECTOR_BIND)
-    if (published.length > 0) service.ports = [...((service.ports as unknown[]) ?? []), ...published]
 
     // Volumes: the template's, then the service's (null removes one), only those for this mode.
     const volSpecs: Record<string, VolumeSpec> = {}
@@ -264,6 +266,7 @@ export function renderStack(req: RenderRequest): RenderResult {
       ...baseLabels,
       [LABEL.service]: name,
       [LABEL.role]: 'app',
+      [LABEL.door]: door,
       ...(url ? {[LABEL.url]: url} : {}),
       ...(inspectorHost !== undefined ? {[LABEL.inspector]: String(inspectorHost)} : {}),
     }
@@ -312,5 +315,5 @@ export function renderStack(req: RenderRequest): RenderResult {
   if (env.compose) model = deepMerge(model, env.compose)
   if (Object.keys(model.volumes as object).length === 0) delete model.volumes
 
-  return {project, env, compose: model, services: rendered, volumes, ports}
+  return {project, env, compose: model, services: rendered, volumes, ports, door: doorSpec(file.name, env.name, ctx.root, ports)}
 }

@@ -157,6 +157,69 @@ export class Engine {
     await this.call(() => docker.getContainer(id).unpause())
   }
 
+  // --- the front door (src/app/door.ts) ---
+
+  async network(name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
+    const docker = await this.docker()
+    try {
+      return await docker.getNetwork(name).inspect()
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return undefined
+      throw error
+    }
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    if (await this.network(name)) return
+    const docker = await this.docker()
+    try {
+      await this.call(() => docker.createNetwork({Name: name, Labels: labels, CheckDuplicate: true}))
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode !== 409) throw error // created meanwhile
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getNetwork(name).remove()).catch((error: {statusCode?: number}) => {
+      if (error.statusCode !== 404) throw error
+    })
+  }
+
+  /** Attach a container to a network under extra DNS names; already attached counts as done. */
+  async connect(network: string, container: string, aliases: string[]): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getNetwork(network).connect({Container: container, EndpointConfig: {Aliases: aliases}})).catch((error: {statusCode?: number; message?: string}) => {
+      if (!(error.statusCode === 403 && /already exists|already attached/i.test(error.message ?? ''))) throw error
+    })
+  }
+
+  /** Detach a container from a network; not attached (or gone) counts as done. */
+  async disconnect(network: string, container: string): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getNetwork(network).disconnect({Container: container, Force: true})).catch((error: {statusCode?: number}) => {
+      if (error.statusCode !== 404 && error.statusCode !== 403 && error.statusCode !== 500) throw error
+    })
+  }
+
+  async createContainer(spec: Dockerode.ContainerCreateOptions): Promise<string> {
+    const docker = await this.docker()
+    const c = await this.call(() => docker.createContainer(spec))
+    return c.id
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getContainer(id).start()).catch((error: {statusCode?: number}) => {
+      if (error.statusCode !== 304) throw error // already started
+    })
+  }
+
+  async signalContainer(id: string, signal: string): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getContainer(id).kill({signal}))
+  }
+
   async removeContainer(idOrName: string, force = false): Promise<boolean> {
     const docker = await this.docker()
     try {

@@ -20,6 +20,13 @@ export interface ProjectState {
   volumes: Record<string, VolumeState>
   /** Containers paused for a copy and not yet resumed (a berth killed mid-copy leaves them here). */
   paused?: string[]
+  /** Per stack (Compose project): the digest of the file last brought up, and since when it is paused (kept warm). */
+  stacks?: Record<string, StackState>
+}
+
+export interface StackState {
+  yaml?: string
+  pausedAt?: string
 }
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -37,6 +44,7 @@ export function readState(project: string, env: NodeJS.ProcessEnv = process.env)
     return {
       volumes: value.volumes && typeof value.volumes === 'object' ? value.volumes : {},
       ...(Array.isArray(value.paused) && value.paused.length ? {paused: value.paused.filter((x) => typeof x === 'string')} : {}),
+      ...(value.stacks && typeof value.stacks === 'object' ? {stacks: value.stacks} : {}),
     }
   } catch {
     return {volumes: {}}

@@ -27,7 +27,8 @@ describe('inspector ports in the rendered stack', () => {
     ])
     const web = (result.compose.services as Record<string, Svc>).web
     expect(web.labels['dev.berth.inspector']).toBe(String(9229 + 301))
-    expect(web.ports).toContainEqual({target: 9229, published: String(9229 + 301), host_ip: '127.0.0.1', protocol: 'tcp'})
+    expect(result.door.routes).toContainEqual({listen: 9229 + 301, bind: '127.0.0.1', host: 'web', port: 9229, role: 'inspector'})
+    expect(web.ports).toBeUndefined()
     expect(web.environment.NODE_OPTIONS).toBe('--require=/opt/berth/inspector.cjs')
     expect(web.volumes).toContainEqual(expect.objectContaining({type: 'bind', target: '/opt/berth', read_only: true, source: path.join(ROOT, 'runtime')}))
   })
@@ -37,9 +38,9 @@ describe('inspector ports in the rendered stack', () => {
       p.stack.value.bind = '0.0.0.0'
     })
     const {result} = renderProject(project, 'dev')
-    const web = (result.compose.services as Record<string, Svc>).web
-    expect(web.ports!.find((p) => p.target === 8000)!.host_ip).toBe('0.0.0.0')
-    expect(web.ports!.find((p) => p.target === 9229)!.host_ip).toBe('127.0.0.1')
+    const web = result.door.routes.filter((r) => r.host === 'web')
+    expect(web.find((p) => p.port === 8000)!.bind).toBe('0.0.0.0')
+    expect(web.find((p) => p.port === 9229)!.bind).toBe('127.0.0.1')
   })
 
   it('has no inspector in qa, nor for a service with inspector: false', async () => {

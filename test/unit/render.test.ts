@@ -56,13 +56,26 @@ describe('render: dev', () => {
     }
   })
 
-  it('publishes every port on 127.0.0.1, keeping numbers numbers', () => {
-    expect(svc(r, 'web').ports).toEqual([
-      {target: 8000, published: '8000', host_ip: '127.0.0.1', protocol: 'tcp'},
-      {target: 9229, published: '9229', host_ip: '127.0.0.1', protocol: 'tcp'}, // the inspector
+  it('routes every port through the front door on 127.0.0.1, keeping numbers numbers; the stack publishes none', () => {
+    expect(r.door.routes).toEqual([
+      {listen: 5432, bind: '127.0.0.1', host: 'db', port: 5432, role: 'app'},
+      {listen: 6379, bind: '127.0.0.1', host: 'cache', port: 6379, role: 'app'},
+      {listen: 8000, bind: '127.0.0.1', host: 'web', port: 8000, role: 'app'},
+      {listen: 9229, bind: '127.0.0.1', host: 'web', port: 9229, role: 'inspector'},
     ])
-    expect(svc(r, 'db').ports[0]).toMatchObject({target: 5432, host_ip: '127.0.0.1'})
+    for (const s of Object.values(r.compose.services as Record<string, Svc>)) expect(s.ports).toBeUndefined()
+    expect(svc(r, 'web').labels['dev.berth.door']).toBe(r.door.name)
+    expect(r.door.name).toMatch(/^shop-dev-door-[0-9a-f]{8}$/)
     expect(svc(r, 'web').environment.PORT).toBe(8000)
+  })
+
+  it('gives each work tree its own door, and the door a new digest when a route changes', () => {
+    const other = render(SHOP, {existing: ['/elsewhere', '/elsewhere/app', '/elsewhere/app/Dockerfile'], ctx: {root: '/elsewhere'}})
+    expect(other.door.name).not.toBe(r.door.name)
+    const moved = render(SHOP.replace('port: 8000', 'port: 8001'), {existing: EXISTING})
+    expect(moved.door.name).toBe(r.door.name)
+    expect(moved.door.digest).not.toBe(r.door.digest)
+    expect(render(SHOP, {existing: EXISTING}).door.digest).toBe(r.door.digest)
   })
 
   it('runs npm ci once per lockfile in a setup container the app waits for', () => {
@@ -101,7 +114,7 @@ describe('render: qa and stage', () => {
     expect(web.build).toEqual({context: '/repo/app', args: {BASE_IMAGE: 'local/node:20'}})
     expect(web.image).toBeUndefined()
     expect(web.environment).toMatchObject({NODE_ENV: 'staging', DEPLOY_ENV: 'QA', LOG_LEVEL: 'info'})
-    expect(web.ports[0]).toMatchObject({published: '18000', host_ip: '127.0.0.1'})
+    expect(r.door.routes.find((x) => x.host === 'web')).toMatchObject({listen: 18000, bind: '127.0.0.1', port: 8000})
     expect(web.volumes).toBeUndefined()
     expect(svc(r, 'web-setup')).toBeUndefined()
     expect(r.project).toMatch(/^shop-qa-main-/)
@@ -110,13 +123,13 @@ describe('render: qa and stage', () => {
   it('stage sets NODE_ENV=production and its own port block', () => {
     const r = render(SHOP, {env: 'stage', existing: EXISTING})
     expect(svc(r, 'web').environment).toMatchObject({NODE_ENV: 'production', DEPLOY_ENV: 'STAGE'})
-    expect(svc(r, 'db').ports[0].published).toBe('25432')
+    expect(r.door.routes.find((x) => x.host === 'db')!.listen).toBe(25432)
   })
 
   it('a custom environment extends a built-in one', () => {
     const r = render(`${SHOP}  perf:\n    extends: qa\n    port_offset: 30000\n    vars: {node_env: production}\n`, {env: 'perf', existing: EXISTING})
     expect(svc(r, 'web').environment).toMatchObject({NODE_ENV: 'production', DEPLOY_ENV: 'QA', LOG_LEVEL: 'info'})
-    expect(svc(r, 'web').ports[0].published).toBe('38000')
+    expect(r.door.routes.find((x) => x.host === 'web')!.listen).toBe(38000)
   })
 })
 
@@ -136,7 +149,7 @@ describe('render: images, overrides and escapes', () => {
 
   it('binds elsewhere only when asked', () => {
     const r = render(`bind: 0.0.0.0\n${SHOP}`, {existing: EXISTING})
-    expect(svc(r, 'web').ports[0].host_ip).toBe('0.0.0.0')
+    expect(r.door.routes.find((x) => x.host === 'web' && x.role === 'app')!.bind).toBe('0.0.0.0')
   })
 
   it('escapes $ in branch names so Compose never interpolates them', () => {

@@ -1,0 +1,301 @@
+/**
+ * Use cases of the front door (src/core/door.ts): create it, route it to a stack, freeze the stacks of
+ * other branches (detached from the door and paused: kept warm for an instant switch back), trim the
+ * warm ones beyond `keep_warm`, and remove the door with the last stack.
+ *
+ * The door is a container of its own with its own network, made by berth through the engine (not part of
+ * any Compose project, so `docker compose down` of a stack never touches it). Routing is done by network
+ * attachment: only the active stack's containers are attached to the door's network, under their service
+ * names, so the door's static routes ("8000 -> web:8000") always reach the active branch.
+ */
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {BerthError, ExitCode} from '../core/errors.js'
+import {routedServices, type DoorSpec} from '../core/door.js'
+import {resolveImage} from '../core/images.js'
+import {LABEL} from '../core/naming.js'
+import type {RenderResult} from '../core/render.js'
+import type {ComposeCli} from '../docker/compose.js'
+import type {ContainerInfo, Engine} from '../docker/engine.js'
+import type {Reporter} from '../cli/reporter.js'
+import {RUNTIME_DIR} from '../infra/paths.js'
+import {readState, updateState} from '../infra/state.js'
+import type {Project} from './project.js'
+
+export const DOOR_IMAGE = 'node:20-bookworm-slim'
+export const DOOR_DIGEST_LABEL = 'dev.berth.door.digest'
+export const DOOR_ROUTES_LABEL = 'dev.berth.door.routes'
+export const DEFAULT_KEEP_WARM = 2
+
+const COMPOSE_PROJECT = 'com.docker.compose.project'
+
+/** The door's image: BERTH_DOOR_IMAGE, else Node's slim image through the image map and registry. */
+export function doorImage(project: Project, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BERTH_DOOR_IMAGE) return env.BERTH_DOOR_IMAGE
+  const file = project.stack.value
+  return resolveImage(DOOR_IMAGE, {images: {...file.images, ...project.ctx.images}, registry: project.ctx.registry ?? file.registry})
+}
+
+let script: string | undefined
+function doorScript(): string {
+  script ??= readFileSync(path.join(RUNTIME_DIR, 'door.cjs'), 'utf8')
+  return script
+}
+
+function stackOf(c: ContainerInfo): string {
+  return c.Labels?.[COMPOSE_PROJECT] ?? c.Labels?.[LABEL.stack] ?? ''
+}
+
+/** The stack containers routed through a door (the door itself excluded). */
+async function routed(engine: Engine, door: string, all = false): Promise<ContainerInfo[]> {
+  return (await engine.containers({[LABEL.door]: door}, all)).filter((c) => c.Labels?.[LABEL.role] !== 'door')
+}
+
+function attachedTo(c: ContainerInfo, network: string): boolean {
+  return Boolean(c.NetworkSettings?.Networks?.[network])
+}
+
+/**
+ * The door of this stack's environment and work tree, running with these routes. An existing door with
+ * other routes is replaced (Docker cannot change published ports in place). No ports: no door.
+ */
+export async function ensureDoor(project: Project, result: RenderResult, engine: Engine): Promise<'none' | 'running' | 'started' | 'created'> {
+  const spec = result.door
+  const existing = await engine.inspectContainer(spec.name).catch((error: {statusCode?: number}) => {
+    if (error.statusCode === 404) return undefined
+    throw error
+  })
+  if (spec.routes.length === 0) {
+    if (existing) await removeDoor(engine, spec.name)
+    return 'none'
+  }
+  if (existing && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest) {
+    if (existing.State?.Running) return 'running'
+    await engine.startContainer(existing.Id)
+    return 'started'
+  }
+  if (existing) await engine.removeContainer(existing.Id, true)
+  const labels: Record<string, string> = {
+    [LABEL.project]: project.stack.value.name,
+    [LABEL.env]: result.env.name,
+    [LABEL.role]: 'door',
+    [LABEL.door]: spec.name,
+    [LABEL.worktree]: project.root,
+    [DOOR_DIGEST_LABEL]: spec.digest,
+    [DOOR_ROUTES_LABEL]: JSON.stringify(spec.routes),
+  }
+  await engine.ensureNetwork(spec.name, {[LABEL.project]: project.stack.value.name, [LABEL.env]: result.env.name, [LABEL.role]: 'door', [LABEL.door]: spec.name})
+  const image = doorImage(project)
+  const exposed = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, {}]))
+  const bindings = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, [{HostIp: r.bind, HostPort: String(r.listen)}]]))
+  let id: string
+  try {
+    id = await engine.createContainer({
+      name: spec.name,
+      Image: image,
+      Cmd: ['node', '-e', doorScript()],
+      Env: [`BERTH_DOOR_ROUTES=${JSON.stringify(spec.routes.map(({listen, host, port}) => ({listen, host, port})))}`],
+      Labels: labels,
+      ExposedPorts: exposed,
+      HostConfig: {PortBindings: bindings, NetworkMode: spec.name, Init: true, RestartPolicy: {Name: 'unless-stopped'}},
+    })
+  } catch (error) {
+    const e = error as {statusCode?: number}
+    if (e.statusCode === 404) {
+      throw new BerthError(`the image of berth's front door, ${image}, is not available`, {
+        exitCode: ExitCode.DOCKER,
+        hints: [`Pull it (docker pull ${image}), or map ${DOOR_IMAGE} to a local image with Node: BERTH_IMAGE_MAP=${DOOR_IMAGE}=IMAGE (or BERTH_DOOR_IMAGE=IMAGE).`],
+        cause: error,
+      })
+    }
+    if (e.statusCode === 409) return 'running' // another berth made it meanwhile (the lock makes this rare)
+    throw error
+  }
+  await engine.startContainer(id)
+  return 'created'
+}
+
+/** Route the door to a stack: attach its routed containers under their service names, detach all others. */
+export async function routeDoor(engine: Engine, door: DoorSpec, stack: string): Promise<void> {
+  if (door.routes.length === 0) return
+  const wanted = new Set(routedServices(door))
+  const all = await routed(engine, door.name)
+  const changes: Array<Promise<void>> = []
+  for (const c of all) {
+    const mine = stackOf(c) === stack && wanted.has(c.Labels?.[LABEL.service] ?? '')
+    if (mine && !attachedTo(c, door.name)) changes.push(engine.connect(door.name, c.Id, [c.Labels![LABEL.service]!]))
+    if (!mine && attachedTo(c, door.name)) changes.push(engine.disconnect(door.name, c.Id))
+  }
+  if (changes.length === 0) return
+  await Promise.all(changes)
+  // Connections still open to the previous branch's containers are dropped.
+  await engine.signalContainer(door.name, 'SIGHUP').catch(() => undefined)
+}
+
+export interface FrozenStack {
+  stack: string
+  branch: string
+}
+
+/**
+ * Freeze the running stacks routed through this door other than `keep`: detach them from the door and
+ * pause their containers. Paused, they use no CPU and see no file change, and come back in a moment.
+ */
+export async function freezeOthers(engine: Engine, door: DoorSpec, keep: string | undefined, project: string): Promise<FrozenStack[]> {
+  const running = await routed(engine, door.name)
+  const stacks = new Map<string, string>()
+  for (const c of running) if (c.State === 'running' && stackOf(c) && stackOf(c) !== keep) stacks.set(stackOf(c), c.Labels?.[LABEL.branch] ?? '')
+  const frozen: FrozenStack[] = []
+  for (const [stack, branch] of [...stacks].sort()) {
+    await freezeStack(engine, door.name, stack, project)
+    frozen.push({stack, branch})
+  }
+  return frozen
+}
+
+export interface Frozen {
+  door: string
+  stack: string
+  /** Containers detached from the door (id and the service name they were attached under). */
+  detached: Array<{id: string; alias: string}>
+  paused: string[]
+}
+
+/** Detach a stack from its door and pause its running containers; remembered as warm in the state file. */
+export async function freezeStack(engine: Engine, door: string, stack: string, project: string): Promise<Frozen> {
+  const containers = (await engine.containers({[COMPOSE_PROJECT]: stack}, false)).filter((c) => c.State === 'running')
+  const detached = containers.filter((c) => attachedTo(c, door)).map((c) => ({id: c.Id, alias: c.Labels?.[LABEL.service] ?? ''}))
+  await Promise.all(detached.map((c) => engine.disconnect(door, c.id)))
+  await Promise.all(containers.map((c) => engine.pauseContainer(c.Id)))
+  updateState(project, (s) => void ((s.stacks ??= {})[stack] = {...s.stacks[stack], pausedAt: new Date().toISOString()}))
+  return {door, stack, detached, paused: containers.map((c) => c.Id)}
+}
+
+/** Undo freezeStack (a switch that failed before the other branch was up): resume and re-attach. */
+export async function unfreeze(engine: Engine, frozen: Frozen, project: string): Promise<void> {
+  await Promise.all(frozen.paused.map((id) => engine.unpauseContainer(id).catch(() => undefined)))
+  await Promise.all(frozen.detached.map((c) => engine.connect(frozen.door, c.id, [c.alias]).catch(() => undefined)))
+  updateState(project, (s) => {
+    if (s.stacks?.[frozen.stack]) delete s.stacks[frozen.stack].pausedAt
+  })
+}
+
+/** Unpause the paused containers of a stack (compose cannot start a paused container). */
+export async function thawStack(engine: Engine, stack: string, project: string): Promise<number> {
+  const paused = (await engine.containers({[COMPOSE_PROJECT]: stack}, false)).filter((c) => c.State === 'paused')
+  await Promise.all(paused.map((c) => engine.unpauseContainer(c.Id)))
+  updateState(project, (s) => {
+    if (s.stacks?.[stack]) delete s.stacks[stack].pausedAt
+  })
+  return paused.length
+}
+
+/** The argv of a container's own health check (CMD or CMD-SHELL), or undefined when it has none. */
+export function healthArgv(test: string[] | undefined): string[] | undefined {
+  if (!test || test.length === 0) return undefined
+  if (test[0] === 'CMD') return test.slice(1)
+  if (test[0] === 'CMD-SHELL') return ['/bin/sh', '-c', test.slice(1).join(' ')]
+  return undefined // NONE
+}
+
+/**
+ * Wait until every running container of a resumed stack is healthy, as `up --wait` does. Docker marks a
+ * paused container unhealthy and probes it again only at its next interval (2 s and more), so berth runs
+ * the container's own health check command at once, and again until it passes; Docker's own verdict
+ * counts too. Returns the services found healthy this way.
+ */
+export async function waitHealthy(engine: Engine, stack: string, timeoutSeconds = 300): Promise<Set<string>> {
+  const until = Date.now() + timeoutSeconds * 1000
+  const containers = (await engine.containers({[COMPOSE_PROJECT]: stack}, false)).filter((c) => c.State === 'running')
+  const checked = new Set<string>()
+  await Promise.all(
+    containers.map(async (c) => {
+      const service = c.Labels?.['com.docker.compose.service'] ?? c.Id.slice(0, 12)
+      const argv = healthArgv((await engine.inspectContainer(c.Id)).Config?.Healthcheck?.Test)
+      if (!argv) return
+      for (;;) {
+        const probe = await engine.execCapture(c.Id, argv).catch(() => ({code: -1}))
+        if (probe.code === 0) break
+        const info = await engine.inspectContainer(c.Id)
+        if (info.State?.Health?.Status === 'healthy') break
+        if (!info.State?.Running || Date.now() > until) {
+          throw new BerthError(`${stack}: ${service} is not healthy ${info.State?.Running ? `within ${timeoutSeconds} s ` : ''}after resuming`, {
+            exitCode: ExitCode.COMPOSE,
+            hints: [`See why: berth logs ${service}`, 'Or bring it up afresh: berth up'],
+          })
+        }
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      checked.add(service)
+    }),
+  )
+  return checked
+}
+
+/**
+ * A warm stack can be resumed without Compose when it is the very file that was last brought up and
+ * every service container is there (running or paused) and not unhealthy.
+ */
+export async function canResumeWarm(engine: Engine, result: RenderResult, digest: string, project: string): Promise<boolean> {
+  if (readState(project).stacks?.[result.project]?.yaml !== digest) return false
+  const containers = await engine.containers({[COMPOSE_PROJECT]: result.project})
+  for (const s of result.services) {
+    const c = containers.find((x) => x.Labels?.['com.docker.compose.service'] === s.name)
+    if (!c) return false
+    if (s.role === 'setup') {
+      if (c.State !== 'exited' || !/^Exited \(0\)/.test(c.Status ?? '')) return false
+    } else if ((c.State !== 'running' && c.State !== 'paused') || /\(unhealthy\)/.test(c.Status ?? '')) return false
+  }
+  return true
+}
+
+/** Stop (not remove) the warm stacks of this door beyond the newest `keep`; their data and containers stay. */
+export async function trimWarm(engine: Engine, compose: ComposeCli, door: DoorSpec, keep: number, project: string, reporter: Reporter): Promise<string[]> {
+  const paused = (await routed(engine, door.name)).filter((c) => c.State === 'paused')
+  const stacks = [...new Set(paused.map(stackOf).filter(Boolean))]
+  if (stacks.length <= keep) return []
+  const state = readState(project).stacks ?? {}
+  const newestFirst = stacks.sort((a, b) => (state[b]?.pausedAt ?? '').localeCompare(state[a]?.pausedAt ?? '') || a.localeCompare(b))
+  const stopped = newestFirst.slice(keep)
+  for (const stack of stopped) {
+    reporter.step(`Stopping ${stack}: more than ${keep} other branch${keep === 1 ? '' : 'es'} kept warm (containers and data stay)`)
+    await compose.run({project: stack}, ['stop'])
+  }
+  updateState(project, (s) => {
+    for (const stack of stopped) if (s.stacks?.[stack]) delete s.stacks[stack].pausedAt
+  })
+  return stopped
+}
+
+/** Stop (not remove) every other stack of this door, paused or running: `down` frees the machine. */
+export async function stopOthers(engine: Engine, compose: ComposeCli, door: string, keep: string, project: string, reporter: Reporter): Promise<string[]> {
+  const live = await routed(engine, door)
+  const stacks = [...new Set(live.map(stackOf).filter((s) => s && s !== keep))].sort()
+  for (const stack of stacks) {
+    // Detached first: a stopped container that still names the door's network could not start once it is gone.
+    await Promise.all(live.filter((c) => stackOf(c) === stack && attachedTo(c, door)).map((c) => engine.disconnect(door, c.Id)))
+    reporter.step(`Stopping ${stack} (kept warm until now; containers and data stay)`)
+    await compose.run({project: stack}, ['stop'])
+  }
+  updateState(project, (s) => {
+    for (const stack of stacks) if (s.stacks?.[stack]) delete s.stacks[stack].pausedAt
+  })
+  return stacks
+}
+
+/** Remove a door container and its network (the stacks are not touched). */
+export async function removeDoor(engine: Engine, name: string): Promise<void> {
+  await engine.removeContainer(name, true)
+  await engine.removeNetwork(name).catch(() => undefined)
+}
+
+/**
+ * Remove the door when no stack uses it any more: no container routed through it is running or paused,
+ * and none (even stopped) is still attached to its network. Returns whether it was removed.
+ */
+export async function removeDoorIfIdle(engine: Engine, name: string): Promise<boolean> {
+  const stacks = await routed(engine, name, true)
+  if (stacks.some((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting' || attachedTo(c, name))) return false
+  await removeDoor(engine, name)
+  return true
+}

@@ -1,0 +1,48 @@
+/**
+ * The front door of a work tree's environment: one small container that holds the stable host ports
+ * (8000, 5432, the inspector...) of every stack of that environment and forwards each connection to
+ * the active branch's service. Branch stacks publish no host port themselves, so the stacks of several
+ * branches can exist at once (one active, the others paused) and a switch moves no port.
+ *
+ * Pure: names, routes and the digest that says when the door must be re-created.
+ */
+import {createHash} from 'node:crypto'
+import type {PortBinding} from './render.js'
+import {projectSlug, shortHash, slug} from './naming.js'
+
+export interface DoorRoute {
+  /** Host port, and the port the door listens on inside its container. */
+  listen: number
+  /** Host address it is published on (127.0.0.1 unless the stack asks otherwise; always for the inspector). */
+  bind: string
+  /** The service name: the alias of the active stack's container on the door network. */
+  host: string
+  port: number
+  role: PortBinding['role']
+}
+
+export interface DoorSpec {
+  /** Container and network name. */
+  name: string
+  routes: DoorRoute[]
+  /** Changes when the routes change: the door is then re-created (ports cannot change in place). */
+  digest: string
+}
+
+/** PROJECT-ENV-door-HASH(root): one per project, environment and work tree (or clone). */
+export function doorName(project: string, env: string, root: string): string {
+  return `${projectSlug(project)}-${slug(env, 16)}-door-${shortHash(root)}`
+}
+
+export function doorSpec(project: string, env: string, root: string, ports: readonly PortBinding[]): DoorSpec {
+  const routes = [...ports]
+    .sort((a, b) => a.host - b.host)
+    .map((p) => ({listen: p.host, bind: p.bind, host: p.service, port: p.container, role: p.role}))
+  const digest = createHash('sha256').update(JSON.stringify(routes)).digest('hex').slice(0, 16)
+  return {name: doorName(project, env, root), routes, digest}
+}
+
+/** The services of a stack that must be reachable through the door (attached under their names). */
+export function routedServices(spec: DoorSpec): string[] {
+  return [...new Set(spec.routes.map((r) => r.host))].sort()
+}

@@ -1,0 +1,100 @@
+// The front door's forwarder (runtime/door.cjs) run as a real process on this machine: it passes bytes
+// both ways to the route's target, and SIGHUP closes the connections open at the time (a switch).
+import {spawn, type ChildProcess} from 'node:child_process'
+import net from 'node:net'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {healthArgv} from '../../src/app/door.js'
+
+const DOOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../runtime/door.cjs')
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const {port} = s.address() as net.AddressInfo
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+async function connect(port: number): Promise<net.Socket> {
+  for (let i = 0; i < 100; i++) {
+    const socket = await new Promise<net.Socket | undefined>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(s))
+      s.once('error', () => resolve(undefined))
+    })
+    if (socket) return socket
+    await new Promise((r) => setTimeout(r, 50)) // the door is still starting
+  }
+  throw new Error(`nothing listens on ${port}`)
+}
+
+function reply(socket: net.Socket, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    socket.once('data', (d) => resolve(d.toString()))
+    socket.write(text)
+  })
+}
+
+describe('the front door forwarder', () => {
+  let upstream: net.Server
+  let door: ChildProcess
+  let listen: number
+
+  beforeAll(async () => {
+    upstream = net.createServer((s) => s.on('data', (d) => s.write(`echo:${d}`)))
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()))
+    const target = (upstream.address() as net.AddressInfo).port
+    listen = await freePort()
+    door = spawn(process.execPath, [DOOR], {
+      env: {...process.env, BERTH_DOOR_LISTEN: '127.0.0.1', BERTH_DOOR_ROUTES: JSON.stringify([{listen, host: '127.0.0.1', port: target}])},
+      stdio: 'ignore',
+    })
+  })
+
+  afterAll(async () => {
+    door?.kill('SIGTERM')
+    await new Promise<void>((r) => upstream.close(() => r()))
+  })
+
+  it('passes bytes both ways to the route target', async () => {
+    const s = await connect(listen)
+    expect(await reply(s, 'hello')).toBe('echo:hello')
+    s.destroy()
+  })
+
+  it('closes the connections open at a SIGHUP, and takes new ones after it', async () => {
+    const s = await connect(listen)
+    expect(await reply(s, 'a')).toBe('echo:a')
+    const closed = new Promise<void>((r) => s.once('close', () => r()))
+    door.kill('SIGHUP')
+    await closed
+    const again = await connect(listen)
+    expect(await reply(again, 'b')).toBe('echo:b')
+    again.destroy()
+  })
+
+  it('closes the client side when the target refuses', async () => {
+    const dead = await freePort()
+    const port = await freePort()
+    const other = spawn(process.execPath, [DOOR], {env: {...process.env, BERTH_DOOR_LISTEN: '127.0.0.1', BERTH_DOOR_ROUTES: JSON.stringify([{listen: port, host: '127.0.0.1', port: dead}])}, stdio: 'ignore'})
+    try {
+      const s = await connect(port)
+      await new Promise<void>((r) => s.once('close', () => r()))
+      expect(s.destroyed).toBe(true)
+    } finally {
+      other.kill('SIGTERM')
+    }
+  })
+})
+
+describe('health checks run by berth after a resume', () => {
+  it("takes the container's own CMD or CMD-SHELL test, and none for NONE", () => {
+    expect(healthArgv(['CMD', 'pg_isready', '-q'])).toEqual(['pg_isready', '-q'])
+    expect(healthArgv(['CMD-SHELL', 'curl -f http://localhost/ || exit 1'])).toEqual(['/bin/sh', '-c', 'curl -f http://localhost/ || exit 1'])
+    expect(healthArgv(['NONE'])).toBeUndefined()
+    expect(healthArgv(undefined)).toBeUndefined()
+  })
+})
