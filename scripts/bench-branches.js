@@ -4,6 +4,7 @@
 // Each returns rows {name, berth_s, baseline_s, ratio, target}.
 //   switch: `berth switch B` to a branch used before, against `docker compose down` of A + `up -d --wait`
 //           of B (the same two stacks, same rendered files); ratio = berth / baseline, target <= 0.5.
+//           berth resumes B kept warm (paused) behind the front door; the baseline recreates it.
 //   clone:  `berth volumes clone` of a 30,000-file volume, against a raw `tar | tar` between the same two
 //           volumes in one helper container; ratio = throughput berth / baseline, target >= 0.8.
 import {execFile} from 'node:child_process'
@@ -81,9 +82,11 @@ export async function benchSwitch({runs = 3} = {}) {
       at = to
     }
     // Baseline: the same two stacks, plain Compose: down the current one, up -d --wait the other.
+    // berth left the other branch's stack paused (kept warm): stop it first, as Compose cannot start a paused container.
+    const compose = (stack, file, args) => run('docker', ['compose', '-p', stack, ...(file ? ['-f', file, '--project-directory', fx.dir] : []), ...args], {cwd: fx.dir, env: fx.env})
+    await compose(stackOf(at === 'main' ? 'feature' : 'main'), undefined, ['stop'])
     for (let i = 0; i < runs * 2; i++) {
       const to = at === 'main' ? 'feature' : 'main'
-      const compose = (stack, file, args) => run('docker', ['compose', '-p', stack, ...(file ? ['-f', file, '--project-directory', fx.dir] : []), ...args], {cwd: fx.dir, env: fx.env})
       baseTimes.push(
         await timed(async () => {
           await compose(stackOf(at), undefined, ['down'])

@@ -135,6 +135,7 @@ export async function routeDoor(engine: Engine, door: DoorSpec, stack: string): 
 export interface FrozenStack {
   stack: string
   branch: string
+  stopped?: boolean
 }
 
 /**
@@ -147,8 +148,8 @@ export async function freezeOthers(engine: Engine, door: DoorSpec, keep: string 
   for (const c of running) if (c.State === 'running' && stackOf(c) && stackOf(c) !== keep) stacks.set(stackOf(c), c.Labels?.[LABEL.branch] ?? '')
   const frozen: FrozenStack[] = []
   for (const [stack, branch] of [...stacks].sort()) {
-    await freezeStack(engine, door.name, stack, project)
-    frozen.push({stack, branch})
+    const f = await freezeStack(engine, door.name, stack, project)
+    frozen.push({stack, branch, stopped: f.stopped})
   }
   return frozen
 }
@@ -159,6 +160,22 @@ export interface Frozen {
   /** Containers detached from the door (id and the service name they were attached under). */
   detached: Array<{id: string; alias: string}>
   paused: string[]
+  /** The engine could not freeze it (runc's "unable to freeze" under load): it was stopped instead. */
+  stopped?: boolean
+}
+
+/** Pause, trying again a few times: the cgroup freezer can fail while a process is in the middle of I/O. */
+async function pause(engine: Engine, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await engine.pauseContainer(id)
+      return
+    } catch (error) {
+      if (/is already paused/i.test((error as Error).message ?? '')) return
+      if (attempt >= 5) throw error
+      await new Promise((r) => setTimeout(r, 200 * attempt))
+    }
+  }
 }
 
 /** Detach a stack from its door and pause its running containers; remembered as warm in the state file. */
@@ -166,9 +183,25 @@ export async function freezeStack(engine: Engine, door: string, stack: string, p
   const containers = (await engine.containers({[COMPOSE_PROJECT]: stack}, false)).filter((c) => c.State === 'running')
   const detached = containers.filter((c) => attachedTo(c, door)).map((c) => ({id: c.Id, alias: c.Labels?.[LABEL.service] ?? ''}))
   await Promise.all(detached.map((c) => engine.disconnect(door, c.id)))
-  await Promise.all(containers.map((c) => engine.pauseContainer(c.Id)))
+  const ids = containers.map((c) => c.Id)
+  const failed = (await Promise.allSettled(ids.map((id) => pause(engine, id)))).some((r) => r.status === 'rejected')
+  if (failed) {
+    // Never leave half a stack running on the other branch's files: stop it all (paused ones too).
+    await Promise.all(ids.map((id) => engine.stopContainer(id)))
+    return {door, stack, detached, paused: [], stopped: true}
+  }
   updateState(project, (s) => void ((s.stacks ??= {})[stack] = {...s.stacks[stack], pausedAt: new Date().toISOString()}))
-  return {door, stack, detached, paused: containers.map((c) => c.Id)}
+  return {door, stack, detached, paused: ids}
+}
+
+/** Stop a stack's containers (paused ones too): Compose first, the engine when Compose cannot (half a stack). */
+async function stopStack(engine: Engine, compose: ComposeCli, stack: string): Promise<void> {
+  try {
+    await compose.run({project: stack}, ['stop'])
+  } catch {
+    const live = (await engine.containers({[COMPOSE_PROJECT]: stack}, false)).map((c) => c.Id)
+    await Promise.all(live.map((id) => engine.stopContainer(id)))
+  }
 }
 
 /** Undo freezeStack (a switch that failed before the other branch was up): resume and re-attach. */
@@ -259,7 +292,7 @@ export async function trimWarm(engine: Engine, compose: ComposeCli, door: DoorSp
   const stopped = newestFirst.slice(keep)
   for (const stack of stopped) {
     reporter.step(`Stopping ${stack}: more than ${keep} other branch${keep === 1 ? '' : 'es'} kept warm (containers and data stay)`)
-    await compose.run({project: stack}, ['stop'])
+    await stopStack(engine, compose, stack)
   }
   updateState(project, (s) => {
     for (const stack of stopped) if (s.stacks?.[stack]) delete s.stacks[stack].pausedAt
@@ -275,7 +308,7 @@ export async function stopOthers(engine: Engine, compose: ComposeCli, door: stri
     // Detached first: a stopped container that still names the door's network could not start once it is gone.
     await Promise.all(live.filter((c) => stackOf(c) === stack && attachedTo(c, door)).map((c) => engine.disconnect(door, c.Id)))
     reporter.step(`Stopping ${stack} (kept warm until now; containers and data stay)`)
-    await compose.run({project: stack}, ['stop'])
+    await stopStack(engine, compose, stack)
   }
   updateState(project, (s) => {
     for (const stack of stacks) if (s.stacks?.[stack]) delete s.stacks[stack].pausedAt

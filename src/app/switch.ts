@@ -65,7 +65,9 @@ export async function freezeBranchStacks(project: Project, branch: string | null
   for (const [stack, door] of [...stacks].sort()) {
     if (door) {
       deps.reporter.step(`Pausing ${stack} (branch ${branch}): kept warm for a quick switch back`)
-      frozen.push(await freezeStack(deps.engine, door, stack, name))
+      const f = await freezeStack(deps.engine, door, stack, name)
+      if (f.stopped) deps.reporter.warn(`the engine could not pause ${stack}; it was stopped instead (containers and data stay)`)
+      frozen.push(f)
     } else {
       deps.reporter.step(`Stopping ${stack} (branch ${branch}; containers and volumes kept)`)
       await deps.compose.run({project: stack}, ['stop'], composeOutput(deps.reporter))
@@ -115,7 +117,7 @@ export async function switchBranch(project: Project, options: SwitchOptions, dep
       throw error
     }
   }
-  const paused = frozen.map((f) => f.stack)
+  const paused = frozen.filter((f) => !f.stopped).map((f) => f.stack)
   const target = await deps.reload()
   if (target.ctx.branch !== to) {
     throw new BerthError(`after the checkout, git reports branch ${JSON.stringify(target.ctx.branch)}, not ${JSON.stringify(to)}`, {

@@ -50,7 +50,11 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
 
   // The door routes to one branch at a time: another branch's running stack is paused (kept warm).
   for (const frozen of await freezeOthers(engine, door, result.project, name)) {
-    reporter.step(`Paused ${frozen.stack} (branch ${frozen.branch || 'none'}): kept warm for a quick switch back`)
+    reporter.step(
+      frozen.stopped
+        ? `Stopped ${frozen.stack} (branch ${frozen.branch || 'none'}): the engine could not pause it; containers and data stay`
+        : `Paused ${frozen.stack} (branch ${frozen.branch || 'none'}): kept warm for a quick switch back`,
+    )
   }
   // Stacks made by an older berth publish their ports themselves: stop them (containers and data stay).
   for (const sibling of await portSiblings(result.ports, result.project, {project: name, env: result.env.name}, engine)) {

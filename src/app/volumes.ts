@@ -334,25 +334,46 @@ export interface RemoveResult {
   declined: boolean
 }
 
-/** Remove the given data volumes (and the stopped berth containers of their stacks that hold them). */
+/**
+ * Remove the given data volumes, and the stopped or paused (kept warm) berth containers of their stacks
+ * that hold them: without its data, a branch's warm stack is of no use. A running one makes us stop.
+ */
 async function removeVolumes(project: Project, entries: VolumeEntry[], deps: VolumeDeps): Promise<string[]> {
   const {engine, reporter} = deps
   const removed: string[] = []
   for (const e of entries) {
     const users = await engine.containersUsingVolume(e.volume, true)
-    const running = users.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting')
+    const running = users.filter((c) => c.State === 'running' || c.State === 'restarting')
     if (running.length) {
       throw new BerthError(`volume ${e.volume} is in use by running container ${(running[0].Names?.[0] ?? running[0].Id).replace(/^\//, '')}`, {
         exitCode: ExitCode.PREFLIGHT,
         hints: [`Stop that branch's stack first (berth down on branch ${JSON.stringify(e.branch)}), then run this again.`],
       })
     }
+    const stacks = new Set<string>()
     for (const c of users) {
       // Only berth's own stopped containers of this project; anything else makes us stop.
       if (c.Labels?.[LABEL.project] !== project.stack.value.name) {
         throw new BerthError(`volume ${e.volume} is used by container ${(c.Names?.[0] ?? c.Id).replace(/^\//, '')}, which berth did not create`, {exitCode: ExitCode.PREFLIGHT})
       }
-      await engine.removeContainer(c.Id, false)
+      const stack = c.Labels?.['com.docker.compose.project']
+      if (stack) stacks.add(stack)
+      else await engine.removeContainer(c.Id, c.State === 'paused')
+    }
+    // The whole stack of the branch goes (a stack without its data is of no use, and half a stack
+    // confuses Compose): its containers, stopped or paused, and its network. None of them runs.
+    for (const stack of stacks) {
+      const members = await engine.containers({'com.docker.compose.project': stack})
+      const live = members.find((c) => c.State === 'running' || c.State === 'restarting')
+      if (live) {
+        throw new BerthError(`stack ${stack} still runs container ${(live.Names?.[0] ?? live.Id).replace(/^\//, '')}`, {
+          exitCode: ExitCode.PREFLIGHT,
+          hints: [`Stop that branch's stack first (berth down on branch ${JSON.stringify(e.branch)}), then run this again.`],
+        })
+      }
+      for (const c of members) await engine.removeContainer(c.Id, true)
+      await engine.removeNetworks({'com.docker.compose.project': stack})
+      reporter.step(`Removed the containers of ${stack}`)
     }
     await engine.removeVolume(e.volume)
     reporter.step(`Removed volume ${e.volume}`)

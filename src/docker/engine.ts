@@ -186,6 +186,20 @@ export class Engine {
     })
   }
 
+  /** Remove the networks with these labels (those still in use stay). */
+  async removeNetworks(labels: Record<string, string>): Promise<void> {
+    const docker = await this.docker()
+    const nets = await this.call(() => docker.listNetworks({filters: {label: labelFilters(labels)}}))
+    for (const n of nets) await this.removeNetwork(n.Name).catch(() => undefined)
+  }
+
+  async stopContainer(id: string): Promise<void> {
+    const docker = await this.docker()
+    await this.call(() => docker.getContainer(id).stop()).catch((error: {statusCode?: number}) => {
+      if (error.statusCode !== 304 && error.statusCode !== 404) throw error // already stopped, or gone
+    })
+  }
+
   /** Attach a container to a network under extra DNS names; already attached counts as done. */
   async connect(network: string, container: string, aliases: string[]): Promise<void> {
     const docker = await this.docker()

@@ -1,5 +1,5 @@
-// A plain `git checkout` (IDE, terminal) then `berth up`: the previous branch's stack gives way (stopped,
-// kept), the new branch runs on the same ports with its own data.
+// A plain `git checkout` (IDE, terminal) then `berth up`: the previous branch's stack gives way (paused,
+// kept warm), the new branch runs behind the same front door, on the same ports, with its own data.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {berth, containersOf, git, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
 
@@ -12,7 +12,7 @@ describe('berth up after a plain git checkout', () => {
     await fx?.cleanup()
   })
 
-  it('stops the other branch stack that holds the ports and starts this one', async () => {
+  it('pauses the other branch stack behind the door and routes the ports to this one', async () => {
     const main = await berth(['up', '--json', '-q'], {cwd: fx.dir, env: fx.env})
     expect(main.code, main.stderr).toBe(0)
     const mainStack = JSON.parse(main.stdout).stack
@@ -21,7 +21,7 @@ describe('berth up after a plain git checkout', () => {
     git(['checkout', '-q', '-b', 'feature/x'], fx.dir)
     const feature = await berth(['up'], {cwd: fx.dir, env: fx.env})
     expect(feature.code, feature.stderr).toBe(0)
-    expect(feature.stderr).toContain(`Stopping ${mainStack} (branch main)`)
+    expect(feature.stderr).toContain(`Paused ${mainStack} (branch main)`)
     const status = JSON.parse((await berth(['status', '--json'], {cwd: fx.dir, env: fx.env})).stdout)
     expect(status.branch).toBe('feature/x')
     const running = status.stacks.filter((s: {services: Array<{state: string}>}) => s.services.some((x) => x.state === 'running'))
@@ -31,7 +31,7 @@ describe('berth up after a plain git checkout', () => {
 
     const containers = await containersOf(fx.name)
     const mainDb = containers.find((c) => c.name.startsWith(`${mainStack}-db`))
-    expect(mainDb?.state).toBe('exited') // stopped, not removed
+    expect(mainDb?.state).toBe('paused') // kept warm, not removed
     const stats = JSON.parse((await httpGet(`http://127.0.0.1:${8000 + fx.offset}/api/stats`)).body)
     expect(stats.visits).toBe(2) // main's row (seeded copy) + this one: the feature branch has its own database
 

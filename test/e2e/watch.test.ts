@@ -1,5 +1,5 @@
 // berth watch follows a plain `git checkout` (as an IDE does it) and restacks: the new branch's stack runs,
-// the old one is stopped; an edit to berth.yml re-renders and re-ups.
+// the old one is paused (kept warm); an edit to berth.yml re-renders and re-ups.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'

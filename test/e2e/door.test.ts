@@ -1,0 +1,106 @@
+// The front door and warm stacks on the real engine: the door holds the ports on 127.0.0.1 and routes
+// them to the checked-out branch; the previous branch's stack is paused, and switching back resumes
+// the very same containers (not recreated, not restarted) with their own data; keep_warm: 0 stops it
+// instead; down stops the warm stacks and removes the door.
+import {execFile} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {berth, containersOf, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
+
+function docker(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('docker', args, {encoding: 'utf8'}, (e, stdout, stderr) => (e ? reject(new Error(`docker ${args.join(' ')}: ${stderr}`)) : resolve(stdout)))
+  })
+}
+
+/** id, state and start time of every container of a stack (Compose project). */
+async function snapshot(stack: string): Promise<Record<string, {id: string; state: string; started: string}>> {
+  const ids = (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${stack}`])).split('\n').filter(Boolean)
+  const out: Record<string, {id: string; state: string; started: string}> = {}
+  for (const id of ids) {
+    const [service, state, started] = (await docker(['inspect', id, '--format', '{{index .Config.Labels "com.docker.compose.service"}}\t{{.State.Status}}\t{{.State.StartedAt}}'])).trim().split('\t')
+    out[service] = {id, state, started}
+  }
+  return out
+}
+
+const fixtures: Fixture[] = []
+async function fixture(edit?: Parameters<typeof stackFixture>[1]['edit']) {
+  const fx = await stackFixture('shop', {prefix: 't-door', edit})
+  fixtures.push(fx)
+  const env = {...fx.env, BERTH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))}
+  const run = (args: string[]) => berth(args, {cwd: fx.dir, env})
+  const visits = async () => JSON.parse((await httpGet(`http://127.0.0.1:${8000 + fx.offset}/api/stats`)).body).visits as number
+  return {...fx, env, run, visits}
+}
+
+afterEach(async () => {
+  for (const fx of fixtures.splice(0)) await fx.cleanup()
+})
+
+describe('front door and warm stacks', () => {
+  it('switching back resumes the paused stack as it was, and the door routes the ports to it', async () => {
+    const fx = await fixture()
+    const up = await fx.run(['up', '--json', '-q'])
+    expect(up.code, up.stderr).toBe(0)
+    const mainStack = JSON.parse(up.stdout).stack
+    expect(await fx.visits()).toBe(1)
+
+    // Only the door publishes host ports, on 127.0.0.1; the stack's containers publish none.
+    const published = (await docker(['ps', '--filter', `label=dev.berth.project=${fx.name}`, '--format', '{{.Label "dev.berth.role"}}\t{{.Ports}}'])).trim().split('\n')
+    for (const line of published) {
+      const [role, ports] = line.split('\t')
+      if (role === 'door') expect(ports.split(', ').every((p) => p.startsWith('127.0.0.1:')), ports).toBe(true)
+      else expect(ports, line).not.toMatch(/->/)
+    }
+
+    const toFeature = await fx.run(['switch', '--create', 'feature', '-q'])
+    expect(toFeature.code, toFeature.stderr).toBe(0)
+    expect(await fx.visits()).toBe(2) // the feature branch's database, seeded from main's
+    const warm = await snapshot(mainStack)
+    for (const s of ['web', 'db', 'cache']) expect(warm[s].state, s).toBe('paused')
+
+    const back = await fx.run(['switch', 'main'])
+    expect(back.code, back.stderr).toBe(0)
+    expect(back.stderr).toContain(`Resuming ${mainStack}`)
+    const resumed = await snapshot(mainStack)
+    for (const s of ['web', 'db', 'cache']) {
+      expect(resumed[s].id, s).toBe(warm[s].id) // the same container, not recreated
+      expect(resumed[s].started, s).toBe(warm[s].started) // and not restarted
+      expect(resumed[s].state, s).toBe('running')
+    }
+    expect(await fx.visits()).toBe(2) // main's own count: its one visit before, this one now
+    const status = JSON.parse((await fx.run(['status', '--json'])).stdout)
+    const routed = status.stacks.filter((s: {routed: boolean}) => s.routed).map((s: {branch: string}) => s.branch)
+    expect(routed).toEqual(['main'])
+  })
+
+  it('keep_warm: 0 stops the previous branch instead of pausing it', async () => {
+    const fx = await fixture((doc) => doc.set('keep_warm', 0))
+    expect((await fx.run(['up', '-q'])).code).toBe(0)
+    const sw = await fx.run(['switch', '--create', 'feature', '-q'])
+    expect(sw.code, sw.stderr).toBe(0)
+    const main = (await containersOf(fx.name)).filter((c) => c.name.includes('-dev-main-') && c.service !== 'web-setup')
+    expect(main.length).toBeGreaterThan(0)
+    expect(main.map((c) => c.state)).toEqual(main.map(() => 'exited'))
+  })
+
+  it('down stops the warm stacks, removes the current one and the door, and keeps every volume', async () => {
+    const fx = await fixture()
+    expect((await fx.run(['up', '-q'])).code).toBe(0)
+    expect((await fx.run(['switch', '--create', 'feature', '-q'])).code).toBe(0)
+    const volumes = await volumesOf(fx.name)
+    expect(volumes.filter((v) => v.includes('_db-data'))).toHaveLength(2)
+    const down = await fx.run(['down', '-q'])
+    expect(down.code, down.stderr).toBe(0)
+    const left = await containersOf(fx.name)
+    expect(left.filter((c) => c.state === 'running' || c.state === 'paused')).toEqual([])
+    expect((await docker(['ps', '-aq', '--filter', `label=dev.berth.project=${fx.name}`, '--filter', 'label=dev.berth.role=door'])).trim()).toBe('')
+    expect((await docker(['network', 'ls', '-q', '--filter', `label=dev.berth.project=${fx.name}`, '--filter', 'label=dev.berth.role=door'])).trim()).toBe('')
+    expect(await volumesOf(fx.name)).toEqual(volumes)
+    // Nothing listens on the door's ports any more.
+    await expect(httpGet(`http://127.0.0.1:${8000 + fx.offset}/`)).rejects.toThrow()
+  })
+})
