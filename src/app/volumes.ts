@@ -396,13 +396,13 @@ export async function removeBranchVolumes(project: Project, branch: string, opti
 }
 
 /** berth volumes prune: data volumes of branches git no longer has, after a confirmation. Nothing else. */
-export async function pruneVolumes(project: Project, options: {yes?: boolean; prompt?: Prompt; dryRun?: boolean}, deps: VolumeDeps): Promise<RemoveResult & {volumes: VolumeEntry[]}> {
+export async function pruneVolumes(project: Project, options: {yes?: boolean; prompt?: Prompt; dryRun?: boolean; detached?: boolean}, deps: VolumeDeps): Promise<RemoveResult & {volumes: VolumeEntry[]}> {
   if (project.ctx.branch === null) throw new BerthError('volumes prune needs a git repository (it removes the volumes of deleted branches)', {exitCode: ExitCode.GIT})
   const branches = await localBranches(project.root)
   const all = await listVolumes(project, deps.engine, {sizes: false})
-  const volumes = selectPrunable(all, branches, project.ctx.branch)
+  const volumes = selectPrunable(all, branches, project.ctx.branch, {detached: options.detached})
   if (volumes.length === 0 || options.dryRun) return {removed: [], declined: false, volumes}
-  deps.reporter.info(`Volumes of branches git no longer has:\n${volumes.map((v) => `  ${v.volume}  (branch ${JSON.stringify(v.branch)}, ${v.env})`).join('\n')}`)
+  deps.reporter.info(`Volumes of branches git no longer has${options.detached ? ' (or of detached HEADs)' : ''}:\n${volumes.map((v) => `  ${v.volume}  (branch ${JSON.stringify(v.branch)}, ${v.env})`).join('\n')}`)
   if (!(await confirmOrRefuse(options.prompt, options.yes, `Remove these ${volumes.length} volume(s) and their data?`))) return {removed: [], declined: true, volumes}
   return {removed: await removeVolumes(project, volumes, deps), declined: false, volumes}
 }

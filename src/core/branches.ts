@@ -55,11 +55,13 @@ export interface VolumeRow {
 /**
  * The volumes `volumes prune` may remove: data volumes of a branch git no longer has. Never shared
  * or cache volumes, never the current branch, never a volume without a branch (outside git) nor a
- * detached HEAD's ("detached-<sha>": there is no branch to ask git about).
+ * detached HEAD's ("detached-<sha>": there is no branch to ask git about) unless asked (`detached`).
  */
-export function selectPrunable<T extends VolumeRow>(volumes: T[], gitBranches: Iterable<string>, current: string | null): T[] {
+export function selectPrunable<T extends VolumeRow>(volumes: T[], gitBranches: Iterable<string>, current: string | null, options: {detached?: boolean} = {}): T[] {
   const known = new Set(gitBranches)
-  return volumes.filter((v) => v.kind === 'data' && v.branch !== '' && !v.branch.startsWith('detached-') && v.branch !== current && !known.has(v.branch))
+  return volumes.filter(
+    (v) => v.kind === 'data' && v.branch !== '' && (options.detached || !v.branch.startsWith('detached-')) && v.branch !== current && !known.has(v.branch),
+  )
 }
 
 /** The state of a data volume that was (or is being) seeded by a clone, from a helper's look inside. */

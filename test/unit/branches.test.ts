@@ -58,6 +58,10 @@ describe('prune selection', () => {
     expect(picked).not.toContain('d')
     expect(picked).toEqual(['a', 'b', 'e', 'g'])
   })
+  it("adds detached HEADs' volumes only when asked, never the current one", () => {
+    expect(selectPrunable(vols, ['main', 'x;touch${IFS}pwned'], 'current-but-unborn', {detached: true}).map((v) => v.volume)).toEqual(['b', 'f'])
+    expect(selectPrunable(vols, ['main', 'x;touch${IFS}pwned', 'current-but-unborn'], 'detached-abc1234', {detached: true}).map((v) => v.volume)).toEqual(['b'])
+  })
 })
 
 describe('clone completeness', () => {

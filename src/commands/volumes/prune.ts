@@ -10,10 +10,11 @@ export default class VolumesPrune extends BaseCommand<typeof VolumesPrune> {
   static override summary = 'Remove the data volumes of branches git no longer has (asks first).'
   static override description =
     'Lists the data volumes whose branch no longer exists in git, asks, and removes them. Nothing else: never shared or cache volumes, never the current branch, never a branch git still has. Without a terminal, pass --yes.'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --dry-run', '<%= config.bin %> <%= command.id %> --yes']
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --dry-run', '<%= config.bin %> <%= command.id %> --yes', '<%= config.bin %> <%= command.id %> --detached --dry-run']
   static override flags = {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask.'}),
     'dry-run': Flags.boolean({summary: 'Only list what would be removed.'}),
+    detached: Flags.boolean({summary: 'Also the volumes of detached HEADs (branch "detached-<sha>"), except the one checked out now.'}),
     json: Flags.boolean({summary: 'Print the result as JSON.'}),
   }
 
@@ -23,7 +24,7 @@ export default class VolumesPrune extends BaseCommand<typeof VolumesPrune> {
     const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
     const engine = new Engine()
     await engine.ping()
-    const result = await withLock(project.stack.value.name, () => pruneVolumes(project, {yes: flags.yes, prompt: terminalPrompt, dryRun: flags['dry-run']}, {engine, reporter}))
+    const result = await withLock(project.stack.value.name, () => pruneVolumes(project, {yes: flags.yes, prompt: terminalPrompt, dryRun: flags['dry-run'], detached: flags.detached}, {engine, reporter}))
     if (flags.json) return this.printJson({candidates: result.volumes.map((v) => ({volume: v.volume, branch: v.branch, env: v.env})), removed: result.removed, declined: result.declined})
     if (result.volumes.length === 0) reporter.info('Nothing to prune: every data volume belongs to a branch git has.')
     else if (flags['dry-run']) process.stdout.write(`${result.volumes.map((v) => `${v.volume}\t${v.branch}`).join('\n')}\n`)
