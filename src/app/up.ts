@@ -38,7 +38,7 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
   // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
   const early = [engine.ping(), compose.version()]
   for (const p of early) p.catch(() => {})
-  const {result, yaml} = renderProject(project, options.env)
+  const {result, yaml} = await renderProject(project, options.env)
   await checkDocker(engine, compose)
   // After a plain `git checkout`, the previous branch's stack still holds the ports: stop it (keep it).
   for (const sibling of await portSiblings(result.ports, result.project, {project: project.stack.value.name, env: result.env.name}, engine)) {
@@ -69,7 +69,7 @@ export interface DownResult {
 
 /** Stop and remove the containers and network of the environment's stack; volumes stay. */
 export async function downStack(project: Project, env: string, deps: Omit<StackDeps, 'ports'>): Promise<DownResult> {
-  const {result} = renderProject(project, env)
+  const {result} = await renderProject(project, env)
   await checkDocker(deps.engine, deps.compose)
   const before = await deps.engine.containers({'com.docker.compose.project': result.project})
   deps.reporter.step(`Stopping ${result.project}`)
