@@ -7,7 +7,7 @@
  * (file texts, folder listings, path checks, lock-file hashes) gives the same answer again.
  * Anything unexpected (unreadable, malformed, another format) is a miss.
  */
-import {parseInputLog, replayInputs, startsWith, type InputRead, type ProjectIO} from './inputs.js'
+import {digest, parseInputLog, replayInputs, startsWith, type InputRead, type ProjectIO} from './inputs.js'
 import type {RenderResult} from './render.js'
 
 /** Bump when the stored shape or the meaning of a key field changes. */
@@ -34,6 +34,7 @@ export interface RenderCacheKey {
   worktreeOffset: number
   /** Where the user config is looked for (its text is a recorded input). */
   userConfig: string
+  /** Digests of the KEY_VARS values (null: unset); the values themselves are not written to disk. */
   vars: Record<string, string | null>
 }
 
@@ -45,7 +46,7 @@ export interface RenderCacheEntry {
 }
 
 export function keyVars(env: NodeJS.ProcessEnv): Record<string, string | null> {
-  return Object.fromEntries(KEY_VARS.map((name) => [name, env[name] ?? null]))
+  return Object.fromEntries(KEY_VARS.map((name) => [name, env[name] === undefined ? null : digest(env[name])]))
 }
 
 /** JSON with object keys sorted: equal keys give equal text whatever the order they were built in. */

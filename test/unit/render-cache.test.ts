@@ -7,7 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {loadProject} from '../../src/app/project.js'
 import {renderEnvironment, renderProject, type RenderCache} from '../../src/app/render.js'
 import {digest, recordingIO, replayInputs, type InputRead, type ProjectIO} from '../../src/core/inputs.js'
-import {cacheHit, parseEntry, RENDER_CACHE_FORMAT, serializeEntry, type RenderCacheEntry, type RenderCacheKey} from '../../src/core/render-cache.js'
+import {cacheHit, keyVars, parseEntry, RENDER_CACHE_FORMAT, serializeEntry, type RenderCacheEntry, type RenderCacheKey} from '../../src/core/render-cache.js'
 import type {RenderResult} from '../../src/core/render.js'
 import {fsCacheStore, type CacheStore} from '../../src/infra/cache-store.js'
 import {ROOT} from '../e2e/harness.js'
@@ -137,6 +137,15 @@ describe('render cache entries', () => {
   ])('a different %s is a miss', (_what, change) => {
     const {io, log} = recorded()
     expect(cacheHit(entry(log), {...KEY, ...change}, io)).toBe(false)
+  })
+
+  it('environment variables are keyed by digest: their values are not written to disk', () => {
+    const vars = keyVars({BERTH_REGISTRY: 'mirror.example.com', BERTH_IMAGE_MAP: '', PATH: '/bin'})
+    expect(vars.BERTH_REGISTRY).toBe(digest('mirror.example.com'))
+    expect(vars.BERTH_IMAGE_MAP).toBe(digest(''))
+    expect(vars.BERTH_BRANCH).toBeNull()
+    expect(JSON.stringify(vars)).not.toContain('mirror.example.com')
+    expect(Object.keys(vars)).not.toContain('PATH')
   })
 
   it('key fields in another order are the same key', () => {
