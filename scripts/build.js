@@ -1,6 +1,7 @@
 // The build: the schema validator precompiled by Ajv, a type check, one ESM bundle of the CLI
 // (dist/index.js, with lazily loaded chunks for dockerode-side code), and oclif.manifest.json.
-import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execFileSync} from 'node:child_process'
@@ -29,6 +30,20 @@ if (!process.argv.includes('--no-check')) {
 }
 
 // 3. The bundle, built aside and swapped in, so a CLI running meanwhile never sees half a dist/.
+// It carries berth's version and a fingerprint of what it is built from (sources, dependencies, this
+// script): the render cache (.berth/cache) keys on both, so a rebuilt berth never reuses an old render.
+const fingerprint = createHash('sha256')
+for (const rel of ['package.json', 'package-lock.json', 'scripts/build.js', ...readdirSync(path.join(root, 'src'), {recursive: true}).map((f) => path.join('src', String(f))).sort()]) {
+  let data
+  try {
+    data = readFileSync(path.join(root, rel))
+  } catch (error) {
+    if (error.code === 'EISDIR') continue
+    throw error
+  }
+  fingerprint.update(rel).update('\0').update(data).update('\0')
+}
+const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version
 const out = path.join(root, `dist.${process.pid}.tmp`)
 rmSync(out, {recursive: true, force: true})
 await esbuild.build({
@@ -46,6 +61,7 @@ await esbuild.build({
   // serves oclif's development mode, jsonc-parser's UMD build requires its own files at run time: keep them as packages.
   external: ['dockerode', 'ajv', 'typescript', 'jsonc-parser'],
   banner: {js: "import {createRequire as __berthCreateRequire} from 'node:module'; const require = __berthCreateRequire(import.meta.url);"},
+  define: {__BERTH_VERSION__: JSON.stringify(version), __BERTH_BUILD__: JSON.stringify(fingerprint.digest('hex').slice(0, 16))},
   logLevel: 'warning',
 })
 rmSync(path.join(root, 'dist.old'), {recursive: true, force: true})

@@ -508,8 +508,8 @@ export interface VscodeResult {
 }
 
 /** Attach configurations for the dev stack's Node services, from the rendered stack (ports are deterministic). */
-export function vscodeConfigs(project: Project, env: string, workspace: string, service?: string): AttachConfig[] {
-  const {result} = renderProject(project, env)
+export async function vscodeConfigs(project: Project, env: string, workspace: string, service?: string): Promise<AttachConfig[]> {
+  const {result} = await renderProject(project, env)
   const services = result.compose.services as Record<string, {volumes?: Array<Record<string, unknown>>; working_dir?: string}>
   const out: AttachConfig[] = []
   for (const p of result.ports.filter((x) => x.role === 'inspector' && (!service || x.service === service))) {

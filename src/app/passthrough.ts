@@ -5,8 +5,8 @@ import type {Project} from './project.js'
 import type {ComposeCli} from '../docker/compose.js'
 
 /** The stack of the environment (rendered once), after checking that every named service is in it. */
-function stackWith(project: Project, env: string, services: string[]) {
-  const {result} = renderProject(project, env)
+async function stackWith(project: Project, env: string, services: string[]) {
+  const {result} = await renderProject(project, env)
   const names = result.services.map((s) => s.name)
   for (const service of services) {
     if (!names.includes(service)) {
@@ -17,7 +17,7 @@ function stackWith(project: Project, env: string, services: string[]) {
 }
 
 export async function logs(project: Project, compose: ComposeCli, options: {env: string; services: string[]; follow?: boolean; tail?: string; timestamps?: boolean}): Promise<number> {
-  const result = stackWith(project, options.env, options.services)
+  const result = await stackWith(project, options.env, options.services)
   const args = ['logs', '--no-color']
   if (options.follow) args.push('--follow')
   if (options.tail) args.push('--tail', options.tail)
@@ -26,7 +26,7 @@ export async function logs(project: Project, compose: ComposeCli, options: {env:
 }
 
 export async function exec(project: Project, compose: ComposeCli, options: {env: string; service: string; command: string[]; user?: string; tty: boolean}): Promise<number> {
-  const result = stackWith(project, options.env, [options.service])
+  const result = await stackWith(project, options.env, [options.service])
   const args = ['exec']
   if (!options.tty) args.push('-T')
   if (options.user) args.push('--user', options.user)

@@ -2,18 +2,37 @@
  * Loading a project: find berth.yml, validate it, gather templates (built-in and the project's own),
  * and the context (branch, image map) that rendering needs.
  */
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {BerthError, ConfigError, ExitCode} from '../core/errors.js'
+import {recordingIO, type InputRead, type ProjectIO} from '../core/inputs.js'
 import type {EnvironmentSpec, ServiceTemplate, StackContext, StackFile} from '../core/model.js'
-import {parseYamlSource} from '../core/source.js'
-import {parseEnvironmentProfile, parseServiceTemplate, type Loaded} from '../core/templates.js'
-import {validateStackFile, type SchemaValidator} from '../core/validate.js'
+import type {SourceDoc} from '../core/source.js'
+import type {Loaded} from '../core/templates.js'
+import type {SchemaValidator} from '../core/validate.js'
+import {fsProjectIO} from '../infra/fs-io.js'
 import {currentBranch} from '../infra/git.js'
 import {worktreeOffsetOf} from '../infra/git-branches.js'
 import {BUILTIN_TEMPLATES, RUNTIME_DIR, SCHEMA_FILE, STACK_FILE} from '../infra/paths.js'
-import {loadUserConfig} from '../infra/user-config.js'
+import {loadUserConfig, userConfigPath} from '../infra/user-config.js'
 
+/**
+ * A project found but not read yet: where it is, and the answers needed before reading it (branch,
+ * worktree port offset). Cheap: no YAML is parsed (the render cache starts from here).
+ */
+export interface OpenedProject {
+  root: string
+  file: string
+  /** The folder berth runs in (file names in errors are shown relative to it). */
+  cwd: string
+  env: NodeJS.ProcessEnv
+  branch: string | null
+  worktreeOffset: number
+  /** Where the user config is looked for. */
+  userConfig: string
+}
+
+/** A loaded project. Treat it as read-only: the render cache assumes it is what `inputs` read. */
 export interface Project {
   root: string
   file: string
@@ -21,6 +40,9 @@ export interface Project {
   templates: Map<string, Loaded<ServiceTemplate>>
   profiles: Map<string, Loaded<EnvironmentSpec>>
   ctx: StackContext
+  /** How it was opened, and every read loading it made (with digests of the answers). */
+  opened?: OpenedProject
+  inputs?: InputRead[]
 }
 
 /** The folder holding berth.yml: `dir` if given, else the nearest one from cwd upwards. */
@@ -64,24 +86,26 @@ export function schemaValidator(): Promise<SchemaValidator> {
   return validatorPromise
 }
 
-function readSource(file: string, shown: string) {
+type Parse = typeof import('../core/source.js')['parseYamlSource']
+
+function readSource(io: ProjectIO, parse: Parse, file: string, shown: string): SourceDoc {
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = io.readText(file)
   } catch (error) {
     throw new ConfigError(`cannot read ${shown}: ${(error as Error).message}`)
   }
-  return parseYamlSource(text, shown)
+  return parse(text, shown)
 }
 
-function loadDir<T>(dir: string, shownDir: string, parse: (name: string, file: string, shown: string) => Loaded<T>, into: Map<string, Loaded<T>>) {
+function loadDir<T>(io: ProjectIO, dir: string, shownDir: string, parse: (name: string, file: string, shown: string) => Loaded<T>, into: Map<string, Loaded<T>>) {
   let entries: string[]
   try {
-    entries = readdirSync(dir)
+    entries = io.listDir(dir)
   } catch {
     return
   }
-  for (const entry of entries.sort()) {
+  for (const entry of [...entries].sort()) {
     const m = /^([a-z0-9][a-z0-9_-]*)\.ya?ml$/.exec(entry)
     if (!m) continue
     into.set(m[1], parse(m[1], path.join(dir, entry), path.join(shownDir, entry)))
@@ -96,28 +120,50 @@ function portOffsetFromEnv(text: string): number {
   return offset
 }
 
-export async function loadProject(options: {cwd: string; dir?: string; env?: NodeJS.ProcessEnv}): Promise<Project> {
+/** Find the project and the answers that come before reading it: branch, worktree port offset. */
+export async function openProject(options: {cwd: string; dir?: string; env?: NodeJS.ProcessEnv}): Promise<OpenedProject> {
   const env = options.env ?? process.env
   const root = findProjectRoot(options.cwd, options.dir)
-  const file = path.join(root, STACK_FILE)
-  const shown = path.relative(options.cwd, file) || STACK_FILE
-  const source = readSource(file, shown.startsWith('..') ? file : shown)
-  const [validate, branch] = await Promise.all([schemaValidator(), currentBranch(root, env)])
+  const [branch, worktreeOffset] = await Promise.all([
+    currentBranch(root, env),
+    // Side by side: a linked git worktree gets its own port block; BERTH_PORT_OFFSET overrides.
+    env.BERTH_PORT_OFFSET ? portOffsetFromEnv(env.BERTH_PORT_OFFSET) : worktreeOffsetOf(root),
+  ])
+  return {root, file: path.join(root, STACK_FILE), cwd: options.cwd, env, branch, worktreeOffset, userConfig: userConfigPath(env)}
+}
+
+/**
+ * Read and check berth.yml, the templates (built-in, then the project's own) and the user config.
+ * Every read goes through `io` (the disk by default) and is recorded in `inputs`.
+ */
+export async function loadProject(options: {cwd: string; dir?: string; env?: NodeJS.ProcessEnv; io?: ProjectIO; opened?: OpenedProject}): Promise<Project> {
+  const inputs: InputRead[] = []
+  const io = recordingIO(options.io ?? fsProjectIO, inputs)
+  // The YAML parser is loaded here, not at start-up: a cached render never needs it.
+  const [opened, {parseYamlSource}, {parseEnvironmentProfile, parseServiceTemplate}, {validateStackFile}, validate] = await Promise.all([
+    options.opened ?? openProject(options),
+    import('../core/source.js'),
+    import('../core/templates.js'),
+    import('../core/validate.js'),
+    schemaValidator(),
+  ])
+  const {root, file, cwd, env, branch, worktreeOffset} = opened
+  const shown = path.relative(cwd, file) || STACK_FILE
+  const read = (f: string, s: string) => readSource(io, parseYamlSource, f, s)
+  const source = read(file, shown.startsWith('..') ? file : shown)
   const stack = {value: validateStackFile(source, validate), source}
 
   const templates = new Map<string, Loaded<ServiceTemplate>>()
   const profiles = new Map<string, Loaded<EnvironmentSpec>>()
   const builtinShown = (p: string) => `<berth>/templates/${p}`
-  loadDir(path.join(BUILTIN_TEMPLATES, 'services'), '', (n, f, s) => parseServiceTemplate(n, readSource(f, builtinShown(`services/${s}`))), templates)
-  loadDir(path.join(BUILTIN_TEMPLATES, 'environments'), '', (n, f, s) => parseEnvironmentProfile(n, readSource(f, builtinShown(`environments/${s}`))), profiles)
+  loadDir(io, path.join(BUILTIN_TEMPLATES, 'services'), '', (n, f, s) => parseServiceTemplate(n, read(f, builtinShown(`services/${s}`))), templates)
+  loadDir(io, path.join(BUILTIN_TEMPLATES, 'environments'), '', (n, f, s) => parseEnvironmentProfile(n, read(f, builtinShown(`environments/${s}`))), profiles)
   const own = path.resolve(root, stack.value.templates ?? 'templates')
-  const ownShown = path.relative(options.cwd, own) || '.'
-  loadDir(path.join(own, 'services'), path.join(ownShown, 'services'), (n, f, s) => parseServiceTemplate(n, readSource(f, s)), templates)
-  loadDir(path.join(own, 'environments'), path.join(ownShown, 'environments'), (n, f, s) => parseEnvironmentProfile(n, readSource(f, s)), profiles)
+  const ownShown = path.relative(cwd, own) || '.'
+  loadDir(io, path.join(own, 'services'), path.join(ownShown, 'services'), (n, f, s) => parseServiceTemplate(n, read(f, s)), templates)
+  loadDir(io, path.join(own, 'environments'), path.join(ownShown, 'environments'), (n, f, s) => parseEnvironmentProfile(n, read(f, s)), profiles)
 
-  const user = loadUserConfig(env)
-  // Side by side: a linked git worktree gets its own port block; BERTH_PORT_OFFSET overrides.
-  const worktreeOffset = env.BERTH_PORT_OFFSET ? portOffsetFromEnv(env.BERTH_PORT_OFFSET) : await worktreeOffsetOf(root)
+  const user = await loadUserConfig(env, io)
   return {
     root,
     file,
@@ -125,5 +171,7 @@ export async function loadProject(options: {cwd: string; dir?: string; env?: Nod
     templates,
     profiles,
     ctx: {root, branch, images: user.images, registry: user.registry, worktreeOffset, runtimeDir: RUNTIME_DIR},
+    opened,
+    inputs,
   }
 }

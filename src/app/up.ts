@@ -44,7 +44,7 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
   // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
   const early = [engine.ping(), compose.version()]
   for (const p of early) p.catch(() => {})
-  const {result, yaml} = renderProject(project, options.env)
+  const {result, yaml} = await renderProject(project, options.env)
   await checkDocker(engine, compose)
   const door = result.door
 
@@ -108,7 +108,7 @@ export interface DownResult {
  * branches' stacks kept warm behind the same door are stopped (kept), and the door goes with the last one.
  */
 export async function downStack(project: Project, env: string, deps: Omit<StackDeps, 'ports'>): Promise<DownResult> {
-  const {result} = renderProject(project, env)
+  const {result} = await renderProject(project, env)
   await checkDocker(deps.engine, deps.compose)
   const name = project.stack.value.name
   const before = await deps.engine.containers({'com.docker.compose.project': result.project})

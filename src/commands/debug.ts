@@ -43,7 +43,7 @@ In dev the inspector is on from the start (port shown by berth status). A servic
       const {vscodeConfigs, writeVscode} = await import('../app/debug.js')
       const {mkdirSync, readFileSync, writeFileSync, existsSync} = await import('node:fs')
       const path = await import('node:path')
-      const configs = vscodeConfigs(project, flags.env, project.root, args.service)
+      const configs = await vscodeConfigs(project, flags.env, project.root, args.service)
       const result = writeVscode(project.root, configs, {
         read: (f) => (existsSync(f) ? readFileSync(f, 'utf8') : undefined),
         write: (f, text) => {

@@ -1,14 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
-import {defaultOutputFile, renderProject, writeRendered} from '../app/render.js'
-import {loadProject} from '../app/project.js'
+import {defaultOutputFile, renderEnvironment, writeRendered} from '../app/render.js'
 import {BaseCommand} from '../cli/base.js'
 import {ComposeCli} from '../docker/compose.js'
 
 export default class Render extends BaseCommand<typeof Render> {
   static override summary = 'Render the Compose file of an environment.'
   static override description =
-    'Builds the Compose model of ENV from berth.yml and the templates, and writes .berth/ENV.compose.yml (deterministic, generated header). Nothing is started.'
+    'Builds the Compose model of ENV from berth.yml and the templates, and writes .berth/ENV.compose.yml (deterministic, generated header). Nothing is started. When nothing it read has changed (berth.yml, templates, user config, lock files, branch, berth itself), the last render is reused from .berth/cache/; BERTH_NO_CACHE=1 always renders.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> qa --stdout',
@@ -26,15 +25,14 @@ export default class Render extends BaseCommand<typeof Render> {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Render)
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const {result, yaml} = renderProject(project, args.env)
+    const {root, result, yaml} = await renderEnvironment({cwd: process.cwd(), dir: flags.dir, name: args.env})
     if (flags.stdout) {
       process.stdout.write(yaml)
       return
     }
-    const file = flags.out ? path.resolve(flags.out) : defaultOutputFile(project.root, result.env.name)
+    const file = flags.out ? path.resolve(flags.out) : defaultOutputFile(root, result.env.name)
     writeRendered(file, yaml)
-    if (flags.check) await new ComposeCli().run({project: result.project, file, projectDir: project.root}, ['config', '--quiet'])
+    if (flags.check) await new ComposeCli().run({project: result.project, file, projectDir: root}, ['config', '--quiet'])
     process.stdout.write(`${path.relative(process.cwd(), file) || file}\n`)
   }
 }

@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 import {loadProject} from '../app/project.js'
 import {collectStatus} from '../app/status.js'
 import {BaseCommand} from '../cli/base.js'
-import {stacksText} from '../cli/format.js'
 import {Engine} from '../docker/engine.js'
 
 export default class Status extends BaseCommand<typeof Status> {
@@ -28,6 +27,8 @@ export default class Status extends BaseCommand<typeof Status> {
       process.stderr.write(`No berth stack of ${project ? `project ${project.stack.value.name}` : 'any project'} is running. Start one with: berth up\n`)
       return
     }
+    // cli-table3 is loaded only when a table is printed (not on every start-up).
+    const {stacksText} = await import('../cli/format.js')
     process.stdout.write(`${stacksText(stacks)}\n`)
   }
 }

@@ -3,7 +3,6 @@ import {loadProject} from '../app/project.js'
 import {realGit, switchBranch} from '../app/switch.js'
 import {BaseCommand} from '../cli/base.js'
 import {realDeps} from '../cli/deps.js'
-import {servicesTable} from '../cli/format.js'
 import {withLock} from '../infra/lock.js'
 
 export default class Switch extends BaseCommand<typeof Switch> {
@@ -43,6 +42,8 @@ export default class Switch extends BaseCommand<typeof Switch> {
       this.printJson({from: result.from, to: result.to, paused: result.paused, stashed: result.stashed, stack: result.up.render.project, env: result.up.render.env.name, services: result.up.status?.services ?? []})
       return
     }
+    // cli-table3 is loaded only when a table is printed (not on every start-up).
+    const {servicesTable} = await import('../cli/format.js')
     process.stdout.write(`${servicesTable(result.up.status?.services ?? [])}\n`)
     reporter.info(`On branch ${result.to}${result.paused.length ? `; ${result.paused.join(', ')} paused (kept warm)` : ''}.`)
   }

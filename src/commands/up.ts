@@ -4,7 +4,6 @@ import {loadProject} from '../app/project.js'
 import {upStack} from '../app/up.js'
 import {BaseCommand} from '../cli/base.js'
 import {realDeps} from '../cli/deps.js'
-import {servicesTable} from '../cli/format.js'
 import {withLock} from '../infra/lock.js'
 
 export default class Up extends BaseCommand<typeof Up> {
@@ -34,6 +33,8 @@ export default class Up extends BaseCommand<typeof Up> {
       this.printJson({stack: result.render.project, env: result.render.env.name, branch: project.ctx.branch, file: result.file, services: result.status?.services ?? []})
       return
     }
+    // cli-table3 is loaded only when a table is printed (not on every start-up).
+    const {servicesTable} = await import('../cli/format.js')
     process.stdout.write(`${servicesTable(result.status?.services ?? [])}\n`)
     const urls = result.render.services.filter((s) => s.url).map((s) => `${s.name}: ${s.url}`)
     if (urls.length) process.stdout.write(`\n${urls.join('\n')}\n`)

@@ -3,8 +3,9 @@
  */
 import {Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
 import {ConfigError, type SourcePos} from './errors.js'
+import type {PathSegment} from './yaml-path.js'
 
-export type PathSegment = string | number
+export {formatPath, type PathSegment} from './yaml-path.js'
 
 export interface SourceDoc {
   /** The file name as shown to the user (relative to the project when possible). */
@@ -69,8 +70,4 @@ export function parseYamlSource(text: string, file: string): SourceDoc {
       return node?.range ? posAt(node.range[0]) : rootPos()
     },
   }
-}
-
-export function formatPath(path: readonly PathSegment[]): string {
-  return path.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg), '')
 }

@@ -4,7 +4,8 @@
  */
 import {ConfigError} from './errors.js'
 import type {StackFile} from './model.js'
-import {formatPath, type PathSegment, type SourceDoc} from './source.js'
+import type {SourceDoc} from './source.js'
+import {formatPath, type PathSegment} from './yaml-path.js'
 
 /** The subset of Ajv's ErrorObject that berth reads. */
 export interface SchemaError {

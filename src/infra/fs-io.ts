@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import type {ProjectIO} from '../core/inputs.js'
 import type {RenderIO} from '../core/render.js'
 
 export const fsRenderIO: RenderIO = {
@@ -17,4 +18,11 @@ export const fsRenderIO: RenderIO = {
     }
     return hash.digest('hex')
   },
+}
+
+/** Everything loading and rendering a project reads, from the real disk. */
+export const fsProjectIO: ProjectIO = {
+  ...fsRenderIO,
+  readText: (p) => readFileSync(p, 'utf8'),
+  listDir: (p) => readdirSync(p),
 }

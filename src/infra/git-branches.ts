@@ -82,6 +82,8 @@ export async function checkout(cwd: string, branch: string, create: boolean): Pr
 export async function worktreeOffsetOf(cwd: string): Promise<number> {
   // The usual layouts are read from the files (no process on every command); git answers the rest.
   const fast = findWorkTree(cwd)
+  // No .git above cwd: outside git, as currentBranch decides too (no git process on every render there).
+  if (!fast && !process.env.GIT_DIR) return 0
   if (fast && !fast.linked) return 0
   if (fast && path.basename(path.dirname(fast.gitDir)) === 'worktrees') {
     return worktreePortOffset({linked: true, name: path.basename(fast.gitDir), path: realpathSync(fast.top)})

@@ -4,13 +4,13 @@
  *   registry: registry.example.com/mirror
  * BERTH_IMAGE_MAP and BERTH_REGISTRY in the environment win over the file.
  */
-import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {ConfigError} from '../core/errors.js'
 import {parseImageMap} from '../core/images.js'
+import type {ProjectIO} from '../core/inputs.js'
 import {isPlainObject} from '../core/merge.js'
-import {parseYamlSource} from '../core/source.js'
+import {fsProjectIO} from './fs-io.js'
 
 export interface UserConfig {
   file: string
@@ -24,17 +24,19 @@ export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'berth', 'config.yml')
 }
 
-export function loadUserConfig(env: NodeJS.ProcessEnv = process.env): UserConfig {
+/** The user config (read through `io`; the YAML parser is loaded only when the file exists). */
+export async function loadUserConfig(env: NodeJS.ProcessEnv = process.env, io: Pick<ProjectIO, 'readText'> = fsProjectIO): Promise<UserConfig> {
   const file = userConfigPath(env)
   let images: Record<string, string> = {}
   let registry: string | undefined
   let text: string | undefined
   try {
-    text = readFileSync(file, 'utf8')
+    text = io.readText(file)
   } catch {
     text = undefined
   }
   if (text !== undefined) {
+    const {parseYamlSource} = await import('../core/source.js')
     const source = parseYamlSource(text, file)
     const value = source.value ?? {}
     if (!isPlainObject(value)) throw new ConfigError('the user config must be a mapping', source.locate([]))

@@ -19,7 +19,7 @@ describe('inspector ports in the rendered stack', () => {
     const project = await shop(300, (p) => {
       p.stack.value.services.api = {template: 'node', source: 'app', port: 8100}
     })
-    const {result} = renderProject(project, 'dev')
+    const {result} = await renderProject(project, 'dev')
     const inspectors = result.ports.filter((p) => p.role === 'inspector')
     expect(inspectors).toEqual([
       {service: 'api', bind: '127.0.0.1', host: 9229 + 300, container: 9229, role: 'inspector'},
@@ -37,20 +37,20 @@ describe('inspector ports in the rendered stack', () => {
     const project = await shop(0, (p) => {
       p.stack.value.bind = '0.0.0.0'
     })
-    const {result} = renderProject(project, 'dev')
+    const {result} = await renderProject(project, 'dev')
     const web = result.door.routes.filter((r) => r.host === 'web')
     expect(web.find((p) => p.port === 8000)!.bind).toBe('0.0.0.0')
     expect(web.find((p) => p.port === 9229)!.bind).toBe('127.0.0.1')
   })
 
   it('has no inspector in qa, nor for a service with inspector: false', async () => {
-    const qa = renderProject(await shop(), 'qa').result
+    const qa = (await renderProject(await shop(), 'qa')).result
     expect(qa.ports.filter((p) => p.role === 'inspector')).toEqual([])
     const qaWeb = (qa.compose.services as Record<string, Svc>).web
     expect(qaWeb.labels['dev.berth.inspector']).toBeUndefined()
     expect(qaWeb.environment.NODE_OPTIONS).toBeUndefined()
 
-    const off = renderProject(await shop(0, (p) => (p.stack.value.services.web.params = {...p.stack.value.services.web.params, inspector: false})), 'dev').result
+    const off = (await renderProject(await shop(0, (p) => (p.stack.value.services.web.params = {...p.stack.value.services.web.params, inspector: false})), 'dev')).result
     const web = (off.compose.services as Record<string, Svc>).web
     expect(off.ports.filter((p) => p.role === 'inspector')).toEqual([])
     expect(web.environment.NODE_OPTIONS).toBeUndefined()

@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import Table from 'cli-table3'
 import {loadProject} from '../../app/project.js'
 import {listVolumes} from '../../app/volumes.js'
 import {BaseCommand} from '../../cli/base.js'
@@ -30,6 +29,8 @@ export default class VolumesLs extends BaseCommand<typeof VolumesLs> {
       process.stderr.write(`Project ${project.stack.value.name} has no volumes yet. berth up creates them.\n`)
       return
     }
+    // cli-table3 is loaded only when a table is printed (not on every start-up).
+    const {default: Table} = await import('cli-table3')
     const table = new Table({
       head: ['KIND', 'BRANCH', 'ENV', 'SERVICE', 'SIZE', 'IN GIT', 'LAST USED', 'VOLUME'],
       style: {head: [], border: []},
