@@ -9,6 +9,10 @@ export function composeYamlText(stackFile: string, branch: string | null, result
     'Do not edit: change berth.yml or a template and run `berth render` again.',
     `Run it with berth up ${result.env.name}; Compose project ${result.project}.`,
   ]
+  if (result.door.routes.length > 0) {
+    header.push(`No service publishes a host port here: berth's front door ${result.door.name} does, for the active branch's stack:`)
+    for (const r of result.door.routes) header.push(`  ${r.bind}:${r.listen} -> ${r.host}:${r.port}${r.role === 'inspector' ? ' (Node inspector)' : ''}`)
+  }
   const body = stringify(result.compose, {sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false})
   return `${header.map((l) => `# ${l}`).join('\n')}\n${body}`
 }
