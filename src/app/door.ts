@@ -214,13 +214,13 @@ export async function unfreeze(engine: Engine, frozen: Frozen, project: string):
 }
 
 /** Unpause the paused containers of a stack (compose cannot start a paused container). */
-export async function thawStack(engine: Engine, stack: string, project: string): Promise<number> {
+export async function thawStack(engine: Engine, stack: string, project: string): Promise<string[]> {
   const paused = (await engine.containers({[COMPOSE_PROJECT]: stack}, false)).filter((c) => c.State === 'paused')
   await Promise.all(paused.map((c) => engine.unpauseContainer(c.Id)))
   updateState(project, (s) => {
     if (s.stacks?.[stack]) delete s.stacks[stack].pausedAt
   })
-  return paused.length
+  return paused.map((c) => c.Id)
 }
 
 /** The argv of a container's own health check (CMD or CMD-SHELL), or undefined when it has none. */
@@ -263,6 +263,31 @@ export async function waitHealthy(engine: Engine, stack: string, timeoutSeconds 
     }),
   )
   return checked
+}
+
+/**
+ * Docker reports a container "unhealthy" the moment it is paused, and keeps saying so after it is
+ * resumed until its next probe (one interval later). `docker compose up` fails at once on a dependency
+ * it sees unhealthy, so before Compose runs on resumed containers, wait for Docker's own verdict: until
+ * each one is no longer unhealthy, for at most its probe interval plus its timeout (and a second). A
+ * container still unhealthy then really is, and Compose reports it as usual.
+ */
+export async function settleHealth(engine: Pick<Engine, 'inspectContainer'>, ids: readonly string[], poll = 100): Promise<void> {
+  await Promise.all(
+    ids.map(async (id) => {
+      const first = await engine.inspectContainer(id).catch(() => undefined)
+      const hc = first?.Config?.Healthcheck
+      if (!first || !hc?.Test || hc.Test[0] === 'NONE') return
+      // Durations are in nanoseconds; Docker's defaults are 30 s each.
+      const ms = (ns: number | undefined) => (ns && ns > 0 ? ns / 1e6 : 30_000)
+      const until = Date.now() + ms(hc.Interval) + ms(hc.Timeout) + 1000
+      let info: typeof first | undefined = first
+      while (info?.State?.Running && info.State.Health?.Status === 'unhealthy' && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, poll))
+        info = await engine.inspectContainer(id).catch(() => undefined)
+      }
+    }),
+  )
 }
 
 /**

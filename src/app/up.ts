@@ -4,7 +4,7 @@ import type {Project} from './project.js'
 import {checkDocker, checkPorts, portSiblings, type PortProbe} from './preflight.js'
 import {collectStatus, type StackStatus} from './status.js'
 import {prepareVolumes} from './volumes.js'
-import {canResumeWarm, DEFAULT_KEEP_WARM, waitHealthy, ensureDoor, freezeOthers, removeDoorIfIdle, routeDoor, stopOthers, thawStack, trimWarm} from './door.js'
+import {canResumeWarm, DEFAULT_KEEP_WARM, settleHealth, waitHealthy, ensureDoor, freezeOthers, removeDoorIfIdle, routeDoor, stopOthers, thawStack, trimWarm} from './door.js'
 import {updateState} from '../infra/state.js'
 import {createHash} from 'node:crypto'
 import type {RenderResult} from '../core/render.js'
@@ -75,12 +75,13 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
   const doorReady = ensureDoor(project, result, engine)
   doorReady.catch(() => undefined)
   if (warm) {
-    const resumed = await thawStack(engine, result.project, name)
+    const resumed = (await thawStack(engine, result.project, name)).length
     reporter.step(resumed ? `Resuming ${result.project} (branch ${project.ctx.branch ?? 'none'}), kept warm since the last switch` : `${result.project} is up to date`)
     healthyNow = await waitHealthy(engine, result.project, options.waitTimeout)
   } else {
     // Compose cannot start a paused container; the network of the door must exist before a container that names it starts.
-    await thawStack(engine, result.project, name)
+    // Docker calls a resumed container unhealthy until its next probe, and Compose would stop at that.
+    await settleHealth(engine, await thawStack(engine, result.project, name))
     await doorReady
     reporter.step(`Starting ${result.project} (${result.env.name}, branch ${project.ctx.branch ?? 'none'})`)
     const args = ['up', '--detach', '--wait', '--remove-orphans']

@@ -19,6 +19,7 @@ import type {Engine, VolumeInfo} from '../docker/engine.js'
 import {baseBranchFacts, localBranches} from '../infra/git-branches.js'
 import {readState, updateState} from '../infra/state.js'
 import type {Project} from './project.js'
+import {settleHealth} from './door.js'
 
 export const SEED_FROM_LABEL = 'dev.berth.seed-from'
 /**
@@ -151,6 +152,8 @@ export async function cloneInto(engine: Engine, spec: {source?: string; target: 
   } finally {
     for (const id of paused) await engine.unpauseContainer(id).catch(() => undefined)
     if (project && paused.length) updateState(project, (s) => void (s.paused = (s.paused ?? []).filter((id) => !paused.includes(id))))
+    // Healthy again in Docker's eyes too (it calls a paused container unhealthy), so a Compose run right after does not fail.
+    if (!interrupted) await settleHealth(engine, paused)
     process.off('SIGINT', onSigint)
     process.off('SIGTERM', onSigint)
   }
@@ -169,7 +172,10 @@ export async function prepareVolumes(project: Project, result: RenderResult, dep
   const {engine, reporter} = deps
   const file = project.stack.value
   const branch = project.ctx.branch
-  for (const id of await resumePaused(engine, file.name)) reporter.step(`Resumed container ${id.slice(0, 12)}, left paused by an interrupted copy`)
+  const leftPaused = await resumePaused(engine, file.name)
+  for (const id of leftPaused) reporter.step(`Resumed container ${id.slice(0, 12)}, left paused by an interrupted copy`)
+  // Compose, next, would take a resumed database for unhealthy: wait for Docker's next probe.
+  await settleHealth(engine, leftPaused)
   const state = readState(file.name)
   let base: string | undefined
   const now = new Date().toISOString()
