@@ -43,6 +43,37 @@ for (const rel of ['package.json', 'package-lock.json', 'scripts/build.js', ...r
   }
   fingerprint.update(rel).update('\0').update(data).update('\0')
 }
+// dockerode's BuildKit session (gRPC and protobufjs, which read .proto files next to their own code) and
+// docker-modem's SSH transport (ssh2) are loaded at require time although only `docker build` through the API
+// and ssh:// engines use them. In the bundle each becomes a stub that requires the real module from
+// node_modules on first call, so they cost nothing until then and still work then.
+const LAZY = {
+  './session': {from: /[/\\]dockerode[/\\]lib[/\\]docker\.js$/, real: 'dockerode/lib/session.js'},
+  './buildkit': {from: /[/\\]dockerode[/\\]lib[/\\]docker\.js$/, real: 'dockerode/lib/buildkit.js'},
+  './ssh': {from: /[/\\]docker-modem[/\\]lib[/\\]modem\.js$/, real: 'docker-modem/lib/ssh.js'},
+}
+const lazyDockerParts = {
+  name: 'lazy-docker-parts',
+  setup(build) {
+    build.onResolve({filter: /^\.\/(session|buildkit|ssh)$/}, (args) => {
+      const lazy = LAZY[args.path]
+      if (!lazy || !lazy.from.test(args.importer)) return undefined
+      return {path: lazy.real, namespace: 'berth-lazy'}
+    })
+    build.onResolve({filter: /^(dockerode|docker-modem)\/lib\/(session|buildkit|ssh)\.js$/}, (args) => (args.namespace === 'berth-lazy' ? {path: args.path, external: true} : undefined))
+    build.onLoad({filter: /.*/, namespace: 'berth-lazy'}, (args) => ({
+      contents: args.path.endsWith('buildkit.js')
+        ? `module.exports = { followProgress: function () { var m = require(${JSON.stringify(args.path)}); return m.followProgress.apply(m, arguments) } }`
+        : args.path.startsWith('docker-modem/')
+          ? // docker-modem is dockerode's dependency: found from dockerode's folder, wherever npm put it
+            `module.exports = function () { return require('node:module').createRequire(require.resolve('dockerode'))(${JSON.stringify(args.path)}).apply(this, arguments) }`
+          : `module.exports = function () { return require(${JSON.stringify(args.path)}).apply(this, arguments) }`,
+      loader: 'js',
+      resolveDir: root,
+    }))
+  },
+}
+
 const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version
 const out = path.join(root, `dist.${process.pid}.tmp`)
 rmSync(out, {recursive: true, force: true})
@@ -57,9 +88,11 @@ await esbuild.build({
   sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
-  // dockerode pulls in ssh2 with optional native parts, ajv is only the from-source fallback, and typescript only
-  // serves oclif's development mode, jsonc-parser's UMD build requires its own files at run time: keep them as packages.
-  external: ['dockerode', 'ajv', 'typescript', 'jsonc-parser'],
+  // ajv is only the from-source fallback, typescript only serves oclif's development mode, and jsonc-parser's UMD
+  // build requires its own files at run time: keep them as packages. dockerode is bundled (loading its ~100
+  // files cost ~0.15 s on every engine command), but not the parts berth never uses on a local engine (below).
+  external: ['ajv', 'typescript', 'jsonc-parser'],
+  plugins: [lazyDockerParts],
   banner: {js: "import {createRequire as __berthCreateRequire} from 'node:module'; const require = __berthCreateRequire(import.meta.url);"},
   define: {__BERTH_VERSION__: JSON.stringify(version), __BERTH_BUILD__: JSON.stringify(fingerprint.digest('hex').slice(0, 16))},
   logLevel: 'warning',
