@@ -115,8 +115,37 @@ export async function ensureDoor(project: Project, result: RenderResult, engine:
   return 'created'
 }
 
-/** Route the door to a stack: attach its routed containers under their service names, detach all others. */
-export async function routeDoor(engine: Engine, door: DoorSpec, stack: string): Promise<void> {
+/**
+ * While Compose brings a stack up, attach each of its routed containers to the door the moment it starts,
+ * so the network attachment (a few hundred ms each) overlaps Compose's wait for health checks instead of
+ * following it. `stop()` ends the watch and says how many were attached; routeDoor does whatever is left.
+ */
+export async function attachOnStart(engine: Engine, door: DoorSpec, stack: string): Promise<{stop(): Promise<number>}> {
+  if (door.routes.length === 0) return {stop: async () => 0}
+  const wanted = new Set(routedServices(door))
+  const pending: Array<Promise<void>> = []
+  let attached = 0
+  const unsubscribe = await engine
+    .onContainerStart({[COMPOSE_PROJECT]: stack, [LABEL.door]: door.name}, (id, labels) => {
+      const service = labels['com.docker.compose.service']
+      if (!service || !wanted.has(service)) return
+      pending.push(engine.connect(door.name, id, [service]).then(() => void attached++, () => undefined))
+    })
+    .catch(() => () => undefined) // no events: routeDoor attaches them afterwards
+  return {
+    async stop() {
+      unsubscribe()
+      await Promise.all(pending)
+      return attached
+    },
+  }
+}
+
+/**
+ * Route the door to a stack: attach its routed containers under their service names, detach all others.
+ * `attached`: some were attached already (attachOnStart), so the door still has to drop old connections.
+ */
+export async function routeDoor(engine: Engine, door: DoorSpec, stack: string, attached = false): Promise<void> {
   if (door.routes.length === 0) return
   const wanted = new Set(routedServices(door))
   const all = await routed(engine, door.name)
@@ -126,7 +155,7 @@ export async function routeDoor(engine: Engine, door: DoorSpec, stack: string): 
     if (mine && !attachedTo(c, door.name)) changes.push(engine.connect(door.name, c.Id, [c.Labels![LABEL.service]!]))
     if (!mine && attachedTo(c, door.name)) changes.push(engine.disconnect(door.name, c.Id))
   }
-  if (changes.length === 0) return
+  if (changes.length === 0 && !attached) return
   await Promise.all(changes)
   // Connections still open to the previous branch's containers are dropped.
   await engine.signalContainer(door.name, 'SIGHUP').catch(() => undefined)

@@ -4,7 +4,7 @@ import type {Project} from './project.js'
 import {checkDocker, checkPorts, portSiblings, type PortProbe} from './preflight.js'
 import {collectStatus, type StackStatus} from './status.js'
 import {prepareVolumes} from './volumes.js'
-import {canResumeWarm, DEFAULT_KEEP_WARM, settleHealth, waitHealthy, ensureDoor, freezeOthers, removeDoorIfIdle, routeDoor, stopOthers, thawStack, trimWarm} from './door.js'
+import {attachOnStart, canResumeWarm, DEFAULT_KEEP_WARM, settleHealth, waitHealthy, ensureDoor, freezeOthers, removeDoorIfIdle, routeDoor, stopOthers, thawStack, trimWarm} from './door.js'
 import {updateState} from '../infra/state.js'
 import {createHash} from 'node:crypto'
 import type {RenderResult} from '../core/render.js'
@@ -72,6 +72,7 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)
   const warm = !options.build && (await canResumeWarm(engine, result, digest, name))
   let healthyNow = new Set<string>()
+  let attachedEarly = false
   const doorReady = ensureDoor(project, result, engine)
   doorReady.catch(() => undefined)
   if (warm) {
@@ -87,10 +88,15 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
     const args = ['up', '--detach', '--wait', '--remove-orphans']
     if (options.build) args.push('--build')
     if (options.waitTimeout) args.push('--wait-timeout', String(options.waitTimeout))
-    await compose.run({project: result.project, file, projectDir: project.root}, args, composeOutput(reporter))
+    const early = await attachOnStart(engine, door, result.project)
+    try {
+      await compose.run({project: result.project, file, projectDir: project.root}, args, composeOutput(reporter))
+    } finally {
+      attachedEarly = (await early.stop()) > 0
+    }
   }
   await doorReady
-  await routeDoor(engine, door, result.project)
+  await routeDoor(engine, door, result.project, attachedEarly)
   updateState(name, (s) => void ((s.stacks ??= {})[result.project] = {yaml: digest}))
   await trimWarm(engine, compose, door, project.stack.value.keep_warm ?? DEFAULT_KEEP_WARM, name, reporter)
   const [status] = await collectStatus(engine, {project: name, stack: result.project})

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {exec} from '../app/passthrough.js'
 import {loadProject} from '../app/project.js'
 import {BaseCommand} from '../cli/base.js'
-import {ComposeCli} from '../docker/compose.js'
+import {realCompose} from '../cli/deps.js'
 
 export default class Exec extends BaseCommand<typeof Exec> {
   static override summary = "Run a command in a service of the current branch's stack."
@@ -26,7 +26,7 @@ export default class Exec extends BaseCommand<typeof Exec> {
     if (flags.debug) process.env.BERTH_DEBUG = '1'
     const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
     const command = (argv as string[]).slice(1)
-    const code = await exec(project, new ComposeCli(), {env: flags.env, service: args.service, command, user: flags.user, tty: Boolean(process.stdin.isTTY && process.stdout.isTTY)})
+    const code = await exec(project, realCompose(), {env: flags.env, service: args.service, command, user: flags.user, tty: Boolean(process.stdin.isTTY && process.stdout.isTTY)})
     if (code !== 0) this.exit(code)
   }
 }

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {logs} from '../app/passthrough.js'
 import {loadProject} from '../app/project.js'
 import {BaseCommand} from '../cli/base.js'
-import {ComposeCli} from '../docker/compose.js'
+import {realCompose} from '../cli/deps.js'
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = "Show the logs of the current branch's stack."
@@ -23,7 +23,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const {argv, flags} = await this.parse(Logs)
     if (flags.debug) process.env.BERTH_DEBUG = '1'
     const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const code = await logs(project, new ComposeCli(), {env: flags.env, services: argv as string[], follow: flags.follow, tail: flags.tail, timestamps: flags.timestamps})
+    const code = await logs(project, realCompose(), {env: flags.env, services: argv as string[], follow: flags.follow, tail: flags.tail, timestamps: flags.timestamps})
     if (code !== 0) this.exit(code)
   }
 }

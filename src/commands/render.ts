@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
 import {defaultOutputFile, renderEnvironment, writeRendered} from '../app/render.js'
 import {BaseCommand} from '../cli/base.js'
-import {ComposeCli} from '../docker/compose.js'
+import {realCompose} from '../cli/deps.js'
 
 export default class Render extends BaseCommand<typeof Render> {
   static override summary = 'Render the Compose file of an environment.'
@@ -32,7 +32,7 @@ export default class Render extends BaseCommand<typeof Render> {
     }
     const file = flags.out ? path.resolve(flags.out) : defaultOutputFile(root, result.env.name)
     writeRendered(file, yaml)
-    if (flags.check) await new ComposeCli().run({project: result.project, file, projectDir: root}, ['config', '--quiet'])
+    if (flags.check) await realCompose().run({project: result.project, file, projectDir: root}, ['config', '--quiet'])
     process.stdout.write(`${path.relative(process.cwd(), file) || file}\n`)
   }
 }

@@ -13,6 +13,16 @@ export function composeYamlText(stackFile: string, branch: string | null, result
     header.push(`No service publishes a host port here: berth's front door ${result.door.name} does, for the active branch's stack:`)
     for (const r of result.door.routes) header.push(`  ${r.bind}:${r.listen} -> ${r.host}:${r.port}${r.role === 'inspector' ? ' (Node inspector)' : ''}`)
   }
-  const body = stringify(result.compose, {sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false})
+  // Keys sorted here, once, rather than by yaml's sortMapEntries (a third of stringify's time on 50 services).
+  const body = stringify(sortedKeys(result.compose), {lineWidth: 0, aliasDuplicateObjects: false})
   return `${header.map((l) => `# ${l}`).join('\n')}\n${body}`
+}
+
+/** A copy with every mapping's keys in code-unit order (as yaml's sortMapEntries orders them); lists keep theirs. */
+export function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys)
+  if (value === null || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[key] = sortedKeys((value as Record<string, unknown>)[key])
+  return out
 }

@@ -79,18 +79,35 @@ export interface ComposeTarget {
   projectDir?: string
 }
 
+/** Where a detected Compose version is remembered between runs, under a fingerprint of the CLI's files. */
+export interface VersionMemo {
+  get(fingerprint: string): string | undefined
+  set(fingerprint: string, version: string): void
+}
+
 export class ComposeCli {
   private versionPromise?: Promise<string>
 
   constructor(
     readonly docker: string = process.env.BERTH_DOCKER_CLI || 'docker',
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** A remembered answer, and what it depends on (infra/compose-memo.ts); none: ask every time. */
+    private readonly memo?: {store: VersionMemo; fingerprint: () => string | undefined},
   ) {}
 
   /** The Compose v2 version ("2.26.1"); throws a BerthError (DOCKER) when only v1 or nothing is there. */
   version(): Promise<string> {
-    this.versionPromise ??= this.detect()
+    this.versionPromise ??= this.remembered()
     return this.versionPromise
+  }
+
+  private async remembered(): Promise<string> {
+    const fingerprint = this.memo?.fingerprint()
+    const known = fingerprint ? this.memo!.store.get(fingerprint) : undefined
+    if (known) return known
+    const version = await this.detect()
+    if (fingerprint) this.memo!.store.set(fingerprint, version)
+    return version
   }
 
   private async detect(): Promise<string> {

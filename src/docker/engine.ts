@@ -200,6 +200,34 @@ export class Engine {
     })
   }
 
+  /**
+   * Follow the engine's container start events for containers with these labels, until the returned
+   * function is called. Resolves once the engine has accepted the subscription: no later start is missed.
+   */
+  async onContainerStart(labels: Record<string, string | undefined>, handler: (id: string, labels: Record<string, string>) => void): Promise<() => void> {
+    const docker = await this.docker()
+    const stream = (await this.call(() => docker.getEvents({filters: {type: ['container'], event: ['start'], label: labelFilters(labels)}}))) as NodeJS.ReadableStream & {destroy(): void}
+    let buffer = ''
+    stream.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8')
+      for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, i).trim()
+        buffer = buffer.slice(i + 1)
+        if (!line) continue
+        let event: {id?: string; Actor?: {ID?: string; Attributes?: Record<string, string>}}
+        try {
+          event = JSON.parse(line)
+        } catch {
+          continue
+        }
+        const id = event.Actor?.ID ?? event.id
+        if (id) handler(id, event.Actor?.Attributes ?? {})
+      }
+    })
+    stream.on('error', () => undefined)
+    return () => stream.destroy()
+  }
+
   /** Attach a container to a network under extra DNS names; already attached counts as done. */
   async connect(network: string, container: string, aliases: string[]): Promise<void> {
     const docker = await this.docker()
