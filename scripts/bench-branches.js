@@ -104,7 +104,7 @@ export async function benchSwitch({runs = 3} = {}) {
   }
 }
 
-export async function benchClone({files = 30000, runs = 3} = {}) {
+export async function benchClone({files = 30000, runs = Number(process.env.BENCH_CLONE_RUNS ?? 5)} = {}) {
   const fx = fixture('bench-cl')
   try {
     await git(fx.dir, ['init', '-q', '-b', 'main'])
@@ -116,15 +116,23 @@ export async function benchClone({files = 30000, runs = 3} = {}) {
     const fill = `cd /v && for d in $(seq 1 100); do mkdir -p d$d; done && i=0; while [ $i -lt ${files} ]; do head -c $(( (i % 9) * 512 + 512 )) /dev/urandom > d$((i % 100 + 1))/f$i; i=$((i+1)); done; head -c 50000000 /dev/urandom > big && ln big big.hard && ln -s big big.link`
     await run('docker', ['run', '--rm', '-v', `${source}:/v`, HELPER, 'bash', '-c', fill])
     // berth: volumes clone main -> a new branch each run (the whole command, from start-up to done).
-    // Interleaved, so drift on a shared machine hits both sides alike.
+    // Interleaved, and in turns first, so drift on a shared machine and the page cache hit both sides
+    // alike; the disk's write-back of the previous copy is flushed (sync, not timed) before each one.
     const berthTimes = []
     const baseTimes = []
+    const raw = 'tar --numeric-owner -C /from -cf - . | tar --numeric-owner -C /to -xpf -'
     for (let i = 0; i < runs; i++) {
-      // berth: the whole command (start-up, lock, checks, helper) copying main's volume to a new branch.
-      berthTimes.push(await timed(() => berth(fx, ['volumes', 'clone', 'main', `copy-${i}`, '--quiet'])))
       const target = (await run('docker', ['volume', 'create', '--label', `dev.berth.project=${fx.name}`, `${fx.name}-raw-${i}`])).trim()
-      const raw = 'tar --numeric-owner -C /from -cf - . | tar --numeric-owner -C /to -xpf -'
-      baseTimes.push(await timed(() => run('docker', ['run', '--rm', '-v', `${source}:/from:ro`, '-v', `${target}:/to`, HELPER, 'sh', '-c', raw])))
+      const sides = [
+        // berth: the whole command (start-up, lock, checks, helper) copying main's volume to a new branch.
+        async () => berthTimes.push(await timed(() => berth(fx, ['volumes', 'clone', 'main', `copy-${i}`, '--quiet']))),
+        async () => baseTimes.push(await timed(() => run('docker', ['run', '--rm', '-v', `${source}:/from:ro`, '-v', `${target}:/to`, HELPER, 'sh', '-c', raw]))),
+      ]
+      if (i % 2 === 1) sides.reverse()
+      for (const side of sides) {
+        await run('sync', [])
+        await side()
+      }
     }
     const b = median(berthTimes)
     const base = median(baseTimes)

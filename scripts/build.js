@@ -77,7 +77,8 @@ const lazyDockerParts = {
 const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version
 const out = path.join(root, `dist.${process.pid}.tmp`)
 rmSync(out, {recursive: true, force: true})
-await esbuild.build({
+const built = await esbuild.build({
+  metafile: Boolean(process.env.BERTH_BUILD_META),
   entryPoints: [path.join(root, 'src/index.ts')],
   outdir: out,
   bundle: true,
@@ -97,6 +98,8 @@ await esbuild.build({
   define: {__BERTH_VERSION__: JSON.stringify(version), __BERTH_BUILD__: JSON.stringify(fingerprint.digest('hex').slice(0, 16))},
   logLevel: 'warning',
 })
+// BERTH_BUILD_META=1: what each output file is made of, for size work (esbuild's analyzer reads it).
+if (built.metafile) writeFileSync(path.join(out, 'meta.json'), JSON.stringify(built.metafile))
 rmSync(path.join(root, 'dist.old'), {recursive: true, force: true})
 try {
   renameSync(path.join(root, 'dist'), path.join(root, 'dist.old'))

@@ -38,7 +38,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own errors (unknown flag, missing argument, this.exit) keep oclif's handling.
+    // A bad command line (unknown flag, missing argument, a value not allowed): one line and where the help is,
+    // rather than oclif's whole usage text.
+    if ((error as {parse?: unknown}).parse && error.oclif) {
+      const c = colours(process.stderr)
+      process.stderr.write(`${c.red('berth: error:')} ${usageMessage(error.message)}\n  ${c.dim('Try this:')} ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\n`)
+      return this.exit(ExitCode.USAGE)
+    }
+    // oclif's other errors (this.exit) keep oclif's handling.
     if (error.oclif) return super.catch(error)
     const c = colours(process.stderr)
     const lines: string[] = []
@@ -61,4 +68,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const code = isBerthError(error) ? error.exitCode : ExitCode.FAILURE
     return this.exit(code)
   }
+}
+
+/** oclif's parse error text ("Missing 1 required arg:\nto  Branch to copy to.\nSee more help with --help") on one line. */
+export function usageMessage(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)').replace(/\s+/g, ' '))
+    .filter((l) => l && !/^See more help with --help$/.test(l))
+  if (lines.length === 0) return 'bad command line'
+  const [first, ...rest] = lines
+  return rest.length ? `${first.replace(/:$/, '')}: ${rest.join('; ')}` : first
 }

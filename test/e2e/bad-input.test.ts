@@ -41,6 +41,14 @@ describe('bad input', () => {
     await expectNothingChanged(fx)
   })
 
+  it('unknown flag: one line naming it and the command\'s help, not the whole usage', async () => {
+    fx = await stackFixture('shop')
+    const r = await berth(['up', '--bogus'], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 2, /^berth: error: Nonexistent flag: --bogus$/)
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.any(String), '  Try this: berth up --help'])
+    await expectNothingChanged(fx)
+  })
+
   it('schema violation: what was expected, where', async () => {
     fx = await stackFixture('shop')
     editStack(fx, (t) => t.replace('    port: 8000\n', '    port: eighty\n'))
