@@ -11,7 +11,7 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {BerthError, ExitCode} from '../core/errors.js'
-import {routedServices, type DoorSpec} from '../core/door.js'
+import {doorAlias, routedServices, type DoorSpec} from '../core/door.js'
 import {resolveImage} from '../core/images.js'
 import {LABEL} from '../core/naming.js'
 import type {RenderResult} from '../core/render.js'
@@ -129,7 +129,7 @@ export async function attachOnStart(engine: Engine, door: DoorSpec, stack: strin
     .onContainerStart({[COMPOSE_PROJECT]: stack, [LABEL.door]: door.name}, (id, labels) => {
       const service = labels['com.docker.compose.service']
       if (!service || !wanted.has(service)) return
-      pending.push(engine.connect(door.name, id, [service]).then(() => void attached++, () => undefined))
+      pending.push(engine.connect(door.name, id, [doorAlias(service)]).then(() => void attached++, () => undefined))
     })
     .catch(() => () => undefined) // no events: routeDoor attaches them afterwards
   return {
@@ -152,7 +152,7 @@ export async function routeDoor(engine: Engine, door: DoorSpec, stack: string, a
   const changes: Array<Promise<void>> = []
   for (const c of all) {
     const mine = stackOf(c) === stack && wanted.has(c.Labels?.[LABEL.service] ?? '')
-    if (mine && !attachedTo(c, door.name)) changes.push(engine.connect(door.name, c.Id, [c.Labels![LABEL.service]!]))
+    if (mine && !attachedTo(c, door.name)) changes.push(engine.connect(door.name, c.Id, [doorAlias(c.Labels![LABEL.service]!)]))
     if (!mine && attachedTo(c, door.name)) changes.push(engine.disconnect(door.name, c.Id))
   }
   if (changes.length === 0 && !attached) return
@@ -210,7 +210,7 @@ async function pause(engine: Engine, id: string): Promise<void> {
 /** Detach a stack from its door and pause its running containers; remembered as warm in the state file. */
 export async function freezeStack(engine: Engine, door: string, stack: string, project: string): Promise<Frozen> {
   const containers = (await engine.containers({[COMPOSE_PROJECT]: stack}, false)).filter((c) => c.State === 'running')
-  const detached = containers.filter((c) => attachedTo(c, door)).map((c) => ({id: c.Id, alias: c.Labels?.[LABEL.service] ?? ''}))
+  const detached = containers.filter((c) => attachedTo(c, door)).map((c) => ({id: c.Id, alias: doorAlias(c.Labels?.[LABEL.service] ?? '')}))
   await Promise.all(detached.map((c) => engine.disconnect(door, c.id)))
   const ids = containers.map((c) => c.Id)
   const failed = (await Promise.allSettled(ids.map((id) => pause(engine, id)))).some((r) => r.status === 'rejected')

@@ -65,14 +65,15 @@ function health(c: ContainerInfo): string {
 }
 
 /** The routes of each running door, by door name (from the door's label). */
-export type DoorRoutes = Map<string, Array<{listen: number; bind: string; host: string; port: number}>>
+export type DoorRoutes = Map<string, Array<{listen: number; bind: string; service?: string; host: string; port: number}>>
 
 /** The ports through which a container is reached: the door's routes to it while it is attached, and any it publishes itself. */
 function portsOf(c: ContainerInfo, doors: DoorRoutes): PortStatus[] {
   const labels = c.Labels ?? {}
   const door = labels[LABEL.door]
   const routes = door && c.State === 'running' && c.NetworkSettings?.Networks?.[door] ? (doors.get(door) ?? []) : []
-  const routed = routes.filter((r) => r.host === labels[LABEL.service]).map((r) => ({host: r.bind, hostPort: r.listen, containerPort: r.port}))
+  // `service` is in the routes of doors made by this berth; older ones named the service in `host`.
+  const routed = routes.filter((r) => (r.service ?? r.host) === labels[LABEL.service]).map((r) => ({host: r.bind, hostPort: r.listen, containerPort: r.port}))
   const own = (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({host: p.IP ?? '', hostPort: p.PublicPort, containerPort: p.PrivatePort}))
   return [...routed, ...own]
 }

@@ -11,7 +11,7 @@ export function composeYamlText(stackFile: string, branch: string | null, result
   ]
   if (result.door.routes.length > 0) {
     header.push(`No service publishes a host port here: berth's front door ${result.door.name} does, for the active branch's stack:`)
-    for (const r of result.door.routes) header.push(`  ${r.bind}:${r.listen} -> ${r.host}:${r.port}${r.role === 'inspector' ? ' (Node inspector)' : ''}`)
+    for (const r of result.door.routes) header.push(`  ${r.bind}:${r.listen} -> ${r.service}:${r.port}${r.role === 'inspector' ? ' (Node inspector)' : ''}`)
   }
   // Keys sorted here, once, rather than by yaml's sortMapEntries (a third of stringify's time on 50 services).
   const body = stringify(sortedKeys(result.compose), {lineWidth: 0, aliasDuplicateObjects: false})

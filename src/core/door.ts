@@ -15,7 +15,9 @@ export interface DoorRoute {
   listen: number
   /** Host address it is published on (127.0.0.1 unless the stack asks otherwise; always for the inspector). */
   bind: string
-  /** The service name: the alias of the active stack's container on the door network. */
+  /** The service routed to. */
+  service: string
+  /** Its name on the door network (doorAlias): what the door connects to. */
   host: string
   port: number
   role: PortBinding['role']
@@ -37,12 +39,22 @@ export function doorName(project: string, env: string, root: string): string {
 export function doorSpec(project: string, env: string, root: string, ports: readonly PortBinding[]): DoorSpec {
   const routes = [...ports]
     .sort((a, b) => a.host - b.host)
-    .map((p) => ({listen: p.host, bind: p.bind, host: p.service, port: p.container, role: p.role}))
+    .map((p) => ({listen: p.host, bind: p.bind, service: p.service, host: doorAlias(p.service), port: p.container, role: p.role}))
   const digest = createHash('sha256').update(JSON.stringify(routes)).digest('hex').slice(0, 16)
   return {name: doorName(project, env, root), routes, digest}
 }
 
-/** The services of a stack that must be reachable through the door (attached under their names). */
+/** The services of a stack that must be reachable through the door (attached under their door aliases). */
 export function routedServices(spec: DoorSpec): string[] {
-  return [...new Set(spec.routes.map((r) => r.host))].sort()
+  return [...new Set(spec.routes.map((r) => r.service))].sort()
+}
+
+/**
+ * The name under which a service of the active stack is attached to the door network. Never the bare
+ * service name: a container attached to the door network would then resolve its peers ("db") on that
+ * network too, and its connections over it die when the stack is detached for a switch (a database
+ * pool hangs on them) or, worse, reach another branch's service.
+ */
+export function doorAlias(service: string): string {
+  return `berth-route-${service}`
 }

@@ -77,6 +77,25 @@ describe('front door and warm stacks', () => {
     expect(routed).toEqual(['main'])
   })
 
+  it('inside the stack, service names resolve on the stack\'s own network only, never through the door\'s', async () => {
+    const fx = await fixture()
+    const up = await fx.run(['up', '--json', '-q'])
+    expect(up.code, up.stderr).toBe(0)
+    const stack = JSON.parse(up.stdout).stack
+    const ip = async (service: string, network: string) =>
+      (await docker(['inspect', `${stack}-${service}-1`, '--format', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`])).trim()
+    const door = (await docker(['ps', '--filter', `label=dev.berth.project=${fx.name}`, '--filter', 'label=dev.berth.role=door', '--format', '{{.Names}}'])).trim()
+    // web is attached to the door (the door reaches it under its door name), and db too.
+    expect(await ip('web', door)).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+    const dbOnDoor = await ip('db', door)
+    expect(dbOnDoor).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+    // Yet web finds "db" at its address on the stack's network: a connection over the door's network would
+    // die when the stack is detached for a switch.
+    const resolved = (await docker(['exec', `${stack}-web-1`, 'getent', 'ahostsv4', 'db'])).trim().split('\n').map((l) => l.split(/\s+/)[0])
+    expect(new Set(resolved)).toEqual(new Set([await ip('db', `${stack}_default`)]))
+    expect(resolved).not.toContain(dbOnDoor)
+  })
+
   it('keep_warm: 0 stops the previous branch instead of pausing it', async () => {
     const fx = await fixture((doc) => doc.set('keep_warm', 0))
     expect((await fx.run(['up', '-q'])).code).toBe(0)

@@ -27,7 +27,7 @@ describe('inspector ports in the rendered stack', () => {
     ])
     const web = (result.compose.services as Record<string, Svc>).web
     expect(web.labels['dev.berth.inspector']).toBe(String(9229 + 301))
-    expect(result.door.routes).toContainEqual({listen: 9229 + 301, bind: '127.0.0.1', host: 'web', port: 9229, role: 'inspector'})
+    expect(result.door.routes).toContainEqual({listen: 9229 + 301, bind: '127.0.0.1', service: 'web', host: 'berth-route-web', port: 9229, role: 'inspector'})
     expect(web.ports).toBeUndefined()
     expect(web.environment.NODE_OPTIONS).toBe('--require=/opt/berth/inspector.cjs')
     expect(web.volumes).toContainEqual(expect.objectContaining({type: 'bind', target: '/opt/berth', read_only: true, source: path.join(ROOT, 'runtime')}))
@@ -38,7 +38,7 @@ describe('inspector ports in the rendered stack', () => {
       p.stack.value.bind = '0.0.0.0'
     })
     const {result} = await renderProject(project, 'dev')
-    const web = result.door.routes.filter((r) => r.host === 'web')
+    const web = result.door.routes.filter((r) => r.service === 'web')
     expect(web.find((p) => p.port === 8000)!.bind).toBe('0.0.0.0')
     expect(web.find((p) => p.port === 9229)!.bind).toBe('127.0.0.1')
   })

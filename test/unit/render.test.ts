@@ -58,10 +58,10 @@ describe('render: dev', () => {
 
   it('routes every port through the front door on 127.0.0.1, keeping numbers numbers; the stack publishes none', () => {
     expect(r.door.routes).toEqual([
-      {listen: 5432, bind: '127.0.0.1', host: 'db', port: 5432, role: 'app'},
-      {listen: 6379, bind: '127.0.0.1', host: 'cache', port: 6379, role: 'app'},
-      {listen: 8000, bind: '127.0.0.1', host: 'web', port: 8000, role: 'app'},
-      {listen: 9229, bind: '127.0.0.1', host: 'web', port: 9229, role: 'inspector'},
+      {listen: 5432, bind: '127.0.0.1', service: 'db', host: 'berth-route-db', port: 5432, role: 'app'},
+      {listen: 6379, bind: '127.0.0.1', service: 'cache', host: 'berth-route-cache', port: 6379, role: 'app'},
+      {listen: 8000, bind: '127.0.0.1', service: 'web', host: 'berth-route-web', port: 8000, role: 'app'},
+      {listen: 9229, bind: '127.0.0.1', service: 'web', host: 'berth-route-web', port: 9229, role: 'inspector'},
     ])
     for (const s of Object.values(r.compose.services as Record<string, Svc>)) expect(s.ports).toBeUndefined()
     expect(svc(r, 'web').labels['dev.berth.door']).toBe(r.door.name)
@@ -114,7 +114,7 @@ describe('render: qa and stage', () => {
     expect(web.build).toEqual({context: '/repo/app', args: {BASE_IMAGE: 'local/node:20'}})
     expect(web.image).toBeUndefined()
     expect(web.environment).toMatchObject({NODE_ENV: 'staging', DEPLOY_ENV: 'QA', LOG_LEVEL: 'info'})
-    expect(r.door.routes.find((x) => x.host === 'web')).toMatchObject({listen: 18000, bind: '127.0.0.1', port: 8000})
+    expect(r.door.routes.find((x) => x.service === 'web')).toMatchObject({listen: 18000, bind: '127.0.0.1', port: 8000})
     expect(web.volumes).toBeUndefined()
     expect(svc(r, 'web-setup')).toBeUndefined()
     expect(r.project).toMatch(/^shop-qa-main-/)
@@ -123,13 +123,13 @@ describe('render: qa and stage', () => {
   it('stage sets NODE_ENV=production and its own port block', () => {
     const r = render(SHOP, {env: 'stage', existing: EXISTING})
     expect(svc(r, 'web').environment).toMatchObject({NODE_ENV: 'production', DEPLOY_ENV: 'STAGE'})
-    expect(r.door.routes.find((x) => x.host === 'db')!.listen).toBe(25432)
+    expect(r.door.routes.find((x) => x.service === 'db')!.listen).toBe(25432)
   })
 
   it('a custom environment extends a built-in one', () => {
     const r = render(`${SHOP}  perf:\n    extends: qa\n    port_offset: 30000\n    vars: {node_env: production}\n`, {env: 'perf', existing: EXISTING})
     expect(svc(r, 'web').environment).toMatchObject({NODE_ENV: 'production', DEPLOY_ENV: 'QA', LOG_LEVEL: 'info'})
-    expect(r.door.routes.find((x) => x.host === 'web')!.listen).toBe(38000)
+    expect(r.door.routes.find((x) => x.service === 'web')!.listen).toBe(38000)
   })
 })
 
@@ -149,7 +149,7 @@ describe('render: images, overrides and escapes', () => {
 
   it('binds elsewhere only when asked', () => {
     const r = render(`bind: 0.0.0.0\n${SHOP}`, {existing: EXISTING})
-    expect(r.door.routes.find((x) => x.host === 'web' && x.role === 'app')!.bind).toBe('0.0.0.0')
+    expect(r.door.routes.find((x) => x.service === 'web' && x.role === 'app')!.bind).toBe('0.0.0.0')
   })
 
   it('escapes $ in branch names so Compose never interpolates them', () => {
