@@ -273,10 +273,13 @@ export async function waitHealthy(engine: Engine, stack: string, timeoutSeconds 
   await Promise.all(
     containers.map(async (c) => {
       const service = c.Labels?.['com.docker.compose.service'] ?? c.Id.slice(0, 12)
-      const argv = healthArgv((await engine.inspectContainer(c.Id)).Config?.Healthcheck?.Test)
+      const healthcheck = (await engine.inspectContainer(c.Id)).Config?.Healthcheck
+      const argv = healthArgv(healthcheck?.Test)
       if (!argv) return
+      // A probe gets the check's own timeout (Docker's default: 30 s), as Docker gives it.
+      const probeTimeout = healthcheck?.Timeout && healthcheck.Timeout > 0 ? healthcheck.Timeout / 1e6 : 30_000
       for (;;) {
-        const probe = await engine.execCapture(c.Id, argv).catch(() => ({code: -1}))
+        const probe = await engine.execCapture(c.Id, argv, probeTimeout).catch(() => ({code: -1}))
         if (probe.code === 0) break
         const info = await engine.inspectContainer(c.Id)
         if (info.State?.Health?.Status === 'healthy') break

@@ -86,8 +86,12 @@ export class Engine {
     }
   }
 
-  /** Run a command in a running container (argv array, no shell) and collect its output. */
-  async execCapture(id: string, cmd: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+  /**
+   * Run a command in a running container (argv array, no shell) and collect its output. With a timeout
+   * (ms), a command still running then is given up on: its stream is closed and it counts as failed (-1),
+   * as Docker counts a health probe that overruns its timeout.
+   */
+  async execCapture(id: string, cmd: string[], timeoutMs?: number): Promise<{code: number; stdout: string; stderr: string}> {
     const docker = await this.docker()
     const exec = await this.call(() => docker.getContainer(id).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false}))
     const stream = await exec.start({hijack: true, stdin: false})
@@ -99,11 +103,17 @@ export class Engine {
     out.on('data', (c: Buffer) => (stdout += c.toString('utf8')))
     err.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
     docker.modem.demuxStream(stream, out, err)
-    await new Promise<void>((resolve, reject) => {
-      stream.on('end', resolve)
-      stream.on('close', resolve)
+    let timer: NodeJS.Timeout | undefined
+    const finished = await new Promise<boolean>((resolve, reject) => {
+      stream.on('end', () => resolve(true))
+      stream.on('close', () => resolve(true))
       stream.on('error', reject)
-    })
+      if (timeoutMs !== undefined) timer = setTimeout(() => resolve(false), timeoutMs)
+    }).finally(() => clearTimeout(timer))
+    if (!finished) {
+      ;(stream as unknown as {destroy(): void}).destroy()
+      return {code: -1, stdout, stderr: `${stderr}(gave up after ${timeoutMs} ms)`}
+    }
     const info = await exec.inspect()
     return {code: info.ExitCode ?? 0, stdout, stderr}
   }

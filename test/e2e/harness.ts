@@ -36,8 +36,9 @@ export function berth(args: string[], options: {cwd: string; env?: NodeJS.Proces
         maxBuffer: 32 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-        resolve({code, stdout, stderr})
+        // Killed (the timeout above): say so, rather than pass for a berth that exited 1 in silence.
+        if (error?.signal) resolve({code: -1, stdout, stderr: `${stderr}\n[harness: berth ${args.join(' ')} killed by ${error.signal}${error.killed ? ' after the timeout' : ''}]`})
+        else resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr})
       },
     )
   })
