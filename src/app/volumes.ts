@@ -108,6 +108,16 @@ export async function resumePaused(engine: Pick<Engine, 'unpauseContainer'>, pro
   return resumed
 }
 
+/**
+ * Remove the copy and check helper containers a killed berth left behind (run under the project's lock,
+ * so none of them is in use). One still copying is stopped: its target keeps the marker and is copied again.
+ */
+export async function removeLeftoverHelpers(engine: Pick<Engine, 'containers' | 'removeContainer'>, project: string): Promise<number> {
+  const left = await engine.containers({[LABEL.project]: project, [HELPER_LABEL]: undefined}, true)
+  await Promise.all(left.map((c) => engine.removeContainer(c.Id, true)))
+  return left.length
+}
+
 export async function cloneInto(engine: Engine, spec: {source?: string; target: string; image: string; labels: Record<string, string>}): Promise<void> {
   const name = helperName('clone', spec.target)
   await engine.removeContainer(name, true) // a leftover of an interrupted clone
@@ -172,6 +182,7 @@ export async function prepareVolumes(project: Project, result: RenderResult, dep
   const {engine, reporter} = deps
   const file = project.stack.value
   const branch = project.ctx.branch
+  await removeLeftoverHelpers(engine, file.name)
   const leftPaused = await resumePaused(engine, file.name)
   for (const id of leftPaused) reporter.step(`Resumed container ${id.slice(0, 12)}, left paused by an interrupted copy`)
   // Compose, next, would take a resumed database for unhealthy: wait for Docker's next probe.
@@ -300,20 +311,34 @@ export async function cloneBranchVolumes(project: Project, from: string, to: str
     delete labels[SEED_FROM_LABEL]
     return {source: s.Name, target, labels}
   })
+  await removeLeftoverHelpers(engine, file.name)
+  const state = readState(file.name)
+  // A target that exists is refused, unless it is this very copy, interrupted (killed, Ctrl-C): that one is finished.
+  const unfinished = new Set<string>()
   for (const p of pairs) {
     const existing = await engine.volume(p.target)
-    if (existing) {
-      throw new BerthError(`branch "${to}" already has volume ${p.target}; berth never overwrites data`, {
-        exitCode: ExitCode.USAGE,
-        hints: [`Remove it first if you mean it: berth volumes rm ${JSON.stringify(to)}`],
-      })
+    if (!existing) continue
+    if (existing.Labels?.[SEED_FROM_LABEL] === p.source && state.volumes[p.target]?.complete !== seedId(existing)) {
+      unfinished.add(p.target)
+      continue
     }
+    throw new BerthError(`branch "${to}" already has volume ${p.target}; berth never overwrites data`, {
+      exitCode: ExitCode.USAGE,
+      hints: [`Remove it first if you mean it: berth volumes rm ${JSON.stringify(to)}`],
+    })
   }
   const image = helperImage(project)
   for (const p of pairs) {
-    await engine.ensureVolume(p.target, {...p.labels, [SEED_FROM_LABEL]: p.source, [SEED_ID_LABEL]: newSeedId()})
-    reporter.step(`Copying ${p.source} -> ${p.target}`)
-    await cloneInto(engine, {source: p.source, target: p.target, image, labels: p.labels})
+    if (unfinished.has(p.target)) {
+      if ((await checkClone(engine, image, p.target, p.labels)) === 'incomplete') {
+        reporter.step(`Finishing an interrupted copy: ${p.source} -> ${p.target}`)
+        await cloneInto(engine, {source: p.source, target: p.target, image, labels: p.labels})
+      }
+    } else {
+      await engine.ensureVolume(p.target, {...p.labels, [SEED_FROM_LABEL]: p.source, [SEED_ID_LABEL]: newSeedId()})
+      reporter.step(`Copying ${p.source} -> ${p.target}`)
+      await cloneInto(engine, {source: p.source, target: p.target, image, labels: p.labels})
+    }
     const created = seedId(await engine.volume(p.target))
     updateState(file.name, (s) => {
       s.volumes[p.target] = {...s.volumes[p.target], ...(created ? {complete: created} : {})}

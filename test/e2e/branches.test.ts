@@ -1,43 +1,14 @@
 // Per-branch data on the real engine: switching never mixes or loses data, odd branch names are safe,
 // a second worktree runs side by side, prune removes only deleted branches' volumes, and an interrupted
 // clone is redone.
-import {execFile} from 'node:child_process'
 import {existsSync, mkdtempSync, realpathSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {worktreePortOffset} from '../../src/core/branches.js'
 import {volumeName} from '../../src/core/naming.js'
+import {docker, notes, sql, volumeSum} from './data.js'
 import {berth, git, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
-
-function docker(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    execFile('docker', args, {encoding: 'utf8'}, (e, stdout, stderr) => resolve({code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr}))
-  })
-}
-
-async function runningDb(project: string): Promise<string> {
-  const r = await docker(['ps', '-q', '--filter', `label=dev.berth.project=${project}`, '--filter', 'label=dev.berth.service=db', '--filter', 'status=running'])
-  const ids = r.stdout.split('\n').filter(Boolean)
-  expect(ids).toHaveLength(1)
-  return ids[0]
-}
-
-async function sql(project: string, query: string): Promise<string> {
-  const r = await docker(['exec', await runningDb(project), 'psql', '-U', 'app', '-d', 'app', '-v', 'ON_ERROR_STOP=1', '-tAc', query])
-  expect(r.code, r.stderr).toBe(0)
-  return r.stdout.trim()
-}
-
-const notes = (project: string) => sql(project, "SELECT coalesce(string_agg(txt, ',' ORDER BY txt), '') FROM notes")
-
-/** A checksum of every file in a volume (names, contents, owners, modes, link targets). */
-async function volumeSum(volume: string): Promise<string> {
-  const script = 'cd /v && find . -printf "%p %U:%G %m %l\\n" | sort | sha256sum && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum'
-  const r = await docker(['run', '--rm', '--network', 'none', '-v', `${volume}:/v:ro`, 'local/debian:bookworm', 'sh', '-c', script])
-  expect(r.code, r.stderr).toBe(0)
-  return r.stdout
-}
 
 const fixtures: Fixture[] = []
 async function fixture(): Promise<Fixture & {run: (args: string[], cwd?: string, env?: NodeJS.ProcessEnv) => ReturnType<typeof berth>}> {
@@ -204,5 +175,22 @@ describe('volumes clone', () => {
     expect(lines[3]).toMatch(/^\/v \d+ 999:999 750 directory$/)
     const again = await fx.run(['volumes', 'clone', 'main', 'copy'])
     expect(again.code).toBe(2) // never overwrites
+  })
+
+  it('run again after it was interrupted, finishes the copy instead of refusing', async () => {
+    const fx = await fixture()
+    const source = dataVolume(fx.name, 'main')
+    const labels = ['project=' + fx.name, 'env=dev', 'branch=main', 'service=db', 'volume=data', 'kind=data'].flatMap((l) => ['--label', `dev.berth.${l}`])
+    expect((await docker(['volume', 'create', ...labels, source])).code).toBe(0)
+    expect((await docker(['run', '--rm', '-v', `${source}:/v`, 'local/debian:bookworm', 'sh', '-c', 'mkdir /v/d && seq 1 5000 > /v/d/numbers'])).code).toBe(0)
+    // What a berth volumes clone killed mid-copy leaves: its target, labelled as copied from main, with the marker.
+    const target = dataVolume(fx.name, 'copy')
+    const partial = [...labels.map((l) => l.replace('branch=main', 'branch=copy')), '--label', `dev.berth.seed-from=${source}`]
+    expect((await docker(['volume', 'create', ...partial, target])).code).toBe(0)
+    expect((await docker(['run', '--rm', '-v', `${target}:/to`, 'local/debian:bookworm', 'sh', '-c', 'touch /to/.berth-clone-incomplete && mkdir /to/d && echo 1 > /to/d/numbers'])).code).toBe(0)
+    const r = await fx.run(['volumes', 'clone', 'main', 'copy'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain(`Finishing an interrupted copy: ${source} -> ${target}`)
+    expect(await volumeSum(target)).toBe(await volumeSum(source))
   })
 })
