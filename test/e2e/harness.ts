@@ -3,7 +3,7 @@
  * of a stack with a unique project name, in its own git repository), runs the built CLI, checks real
  * state (containers, volumes, HTTP), and cleans up by label even when it fails.
  */
-import {execFile, execFileSync} from 'node:child_process'
+import {execFile, execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -30,7 +30,7 @@ export function berth(args: string[], options: {cwd: string; env?: NodeJS.Proces
       [CLI, ...args],
       {
         cwd: options.cwd,
-        env: {...process.env, BERTH_IMAGE_MAP: LOCAL_IMAGES, NO_COLOR: '1', BERTH_CONFIG: '/nonexistent/berth-config.yml', ...options.env},
+        env: berthEnv(options.env),
         encoding: 'utf8',
         timeout: options.timeoutMs ?? 230_000,
         maxBuffer: 32 * 1024 * 1024,
@@ -42,6 +42,16 @@ export function berth(args: string[], options: {cwd: string; env?: NodeJS.Proces
       },
     )
   })
+}
+
+/** The environment every berth the tests run gets: the local images, no colour, no user config of this machine. */
+export function berthEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {...process.env, BERTH_IMAGE_MAP: LOCAL_IMAGES, NO_COLOR: '1', BERTH_CONFIG: '/nonexistent/berth-config.yml', ...env}
+}
+
+/** berth as a child process the test controls (to run things beside it, or kill it). */
+export function spawnBerth(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {cwd: options.cwd, env: berthEnv(options.env), stdio: ['ignore', 'pipe', 'pipe']})
 }
 
 export function uniqueName(prefix: string): string {

@@ -1,13 +1,12 @@
 // kill -9 in the middle of a switch to a new branch, while its database is being copied from main's:
 // the next berth command converges (the copy is redone or found complete), the new branch gets main's
 // rows, main's data is untouched, and nothing is left paused but main's stack kept warm.
-import {spawn} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {docker, notes, sql} from './data.js'
-import {berth, CLI, containersOf, git, LOCAL_IMAGES, stackFixture, type Fixture} from './harness.js'
+import {berth, containersOf, git, spawnBerth, stackFixture, type Fixture} from './harness.js'
 
 describe('a switch killed with -9 during the copy of its data', () => {
   let fx: Fixture
@@ -28,11 +27,7 @@ describe('a switch killed with -9 during the copy of its data', () => {
     await sql(fx.name, "CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 60000) g")
     const bulk = await sql(fx.name, 'SELECT count(*) || \':\' || sum(length(pad)) FROM bulk')
 
-    const child = spawn(process.execPath, [CLI, 'switch', '--create', 'feat', '-q'], {
-      cwd: fx.dir,
-      env: {...process.env, BERTH_IMAGE_MAP: LOCAL_IMAGES, NO_COLOR: '1', BERTH_CONFIG: '/nonexistent/berth-config.yml', ...env},
-      stdio: 'ignore',
-    })
+    const child = spawnBerth(['switch', '--create', 'feat', '-q'], {cwd: fx.dir, env})
     let done = false
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(((done = true), signal ?? code))))
     // The copy has begun when its helper container exists: kill berth then.

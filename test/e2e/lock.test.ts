@@ -1,12 +1,11 @@
 // Two berth commands on one project at once are serialized by its lock: the second waits for the first
 // (and both succeed, leaving one stack), or, past BERTH_LOCK_TIMEOUT, exits 8 naming the command it waited for.
-import {spawn} from 'node:child_process'
 import {existsSync, mkdtempSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {lockFile} from '../../src/infra/lock.js'
-import {berth, CLI, containersOf, LOCAL_IMAGES, stackFixture, waitFor, type CliResult, type Fixture} from './harness.js'
+import {berth, containersOf, spawnBerth, stackFixture, waitFor, type CliResult, type Fixture} from './harness.js'
 
 let fx: Fixture | undefined
 afterEach(async () => {
@@ -16,15 +15,11 @@ afterEach(async () => {
 
 /** Start `berth up` in the background; resolves with its result when it ends. */
 function upInBackground(f: Fixture, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, 'up', '-q'], {
-    cwd: f.dir,
-    env: {...process.env, BERTH_IMAGE_MAP: LOCAL_IMAGES, NO_COLOR: '1', BERTH_CONFIG: '/nonexistent/berth-config.yml', ...env},
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawnBerth(['up', '-q'], {cwd: f.dir, env})
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c))
-  child.stderr.on('data', (c: Buffer) => (stderr += c))
+  child.stdout!.on('data', (c: Buffer) => (stdout += c))
+  child.stderr!.on('data', (c: Buffer) => (stderr += c))
   return new Promise((resolve) => child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr})))
 }
 
