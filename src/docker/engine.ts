@@ -4,17 +4,14 @@
  */
 import type Dockerode from 'dockerode'
 import {BerthError, ExitCode} from '../core/errors.js'
+import {describeEndpoint, dockerodeOptions, resolveEngineEndpoint} from '../infra/docker-context.js'
 
 export type ContainerInfo = Dockerode.ContainerInfo
 export type VolumeInfo = Dockerode.VolumeInspectInfo & {CreatedAt?: string}
 
-function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST || 'unix:///var/run/docker.sock'
-}
-
-export function unreachable(cause: unknown): BerthError {
+export function unreachable(cause: unknown, address = describeEndpoint({context: 'default'})): BerthError {
   const detail = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause)
-  return new BerthError(`cannot reach the Docker engine at ${engineAddress()} (${detail})`, {
+  return new BerthError(`cannot reach the Docker engine at ${address} (${detail})`, {
     exitCode: ExitCode.DOCKER,
     hints: ['Start Docker (for example: sudo systemctl start docker), or point DOCKER_HOST at a running engine.', 'Check with: docker info'],
     cause,
@@ -28,11 +25,23 @@ function labelFilters(labels: Record<string, string | undefined>): string[] {
 export class Engine {
   private client?: Promise<Dockerode>
 
+  /** Where the engine is, for messages (the docker CLI's choice: DOCKER_HOST, else the current context). */
+  private address = describeEndpoint({context: 'default'})
+
   constructor(private readonly factory?: () => Promise<Dockerode>) {}
 
   docker(): Promise<Dockerode> {
-    this.client ??= (this.factory ?? (async () => new (await import('dockerode')).default()))()
+    this.client ??= (this.factory ?? (() => this.connectLikeTheCli()))()
     return this.client
+  }
+
+  /** The engine the docker CLI and Compose use, so berth and Compose never look at two different engines. */
+  private async connectLikeTheCli(): Promise<Dockerode> {
+    const endpoint = resolveEngineEndpoint()
+    this.address = describeEndpoint(endpoint)
+    const options = dockerodeOptions(endpoint)
+    const Docker = (await import('dockerode')).default
+    return options ? new Docker(options as Dockerode.DockerOptions) : new Docker()
   }
 
   private pinged?: Promise<void>
@@ -44,7 +53,7 @@ export class Engine {
       try {
         await docker.ping()
       } catch (error) {
-        throw unreachable(error)
+        throw unreachable(error, this.address)
       }
     })()
     return this.pinged
@@ -55,7 +64,7 @@ export class Engine {
       return await what()
     } catch (error) {
       const e = error as NodeJS.ErrnoException & {statusCode?: number}
-      if (!e.statusCode && (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES')) throw unreachable(error)
+      if (!e.statusCode && (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES')) throw unreachable(error, this.address)
       throw error
     }
   }

@@ -1,4 +1,5 @@
 // Bad input gets one actionable line, a documented exit code, no stack trace, and changes nothing.
+import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -102,6 +103,19 @@ describe('bad input', () => {
     const r = await berth(['up'], {cwd: fx.dir, env: {...fx.env, DOCKER_HOST: 'unix:///nonexistent'}})
     expectOneActionableError(r, 4, /cannot reach the Docker engine at unix:\/\/\/nonexistent/)
     expect(r.stderr).toMatch(/Try this: Start Docker/)
+    await expectNothingChanged(fx)
+  })
+
+  it('no engine behind the current docker context: berth asks the engine the docker CLI would, and names it', async () => {
+    fx = await stackFixture('shop')
+    // A docker config whose current context (made by the docker CLI itself) points at an engine that is not there.
+    const config = mkdtempSync(path.join(os.tmpdir(), 'berth-docker-config-'))
+    execFileSync('docker', ['context', 'create', 'elsewhere', '--docker', 'host=unix:///nonexistent/docker.sock'], {env: {...process.env, DOCKER_CONFIG: config}, stdio: 'ignore'})
+    execFileSync('docker', ['context', 'use', 'elsewhere'], {env: {...process.env, DOCKER_CONFIG: config}, stdio: 'ignore'})
+    const env = {...fx.env, DOCKER_CONFIG: config}
+    delete env.DOCKER_HOST
+    const r = await berth(['up'], {cwd: fx.dir, env})
+    expectOneActionableError(r, 4, /cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker\.sock \(docker context elsewhere\)/)
     await expectNothingChanged(fx)
   })
 
