@@ -17,7 +17,7 @@ import type {RenderedVolume, RenderResult} from '../core/render.js'
 import type {Reporter} from '../cli/reporter.js'
 import type {Engine, VolumeInfo} from '../docker/engine.js'
 import {baseBranchFacts, localBranches} from '../infra/git-branches.js'
-import {readState, updateState} from '../infra/state.js'
+import {readState, updateState, type ProjectState} from '../infra/state.js'
 import type {Project} from './project.js'
 import {settleHealth} from './door.js'
 
@@ -173,6 +173,20 @@ function engineLabels(v: RenderedVolume): Record<string, string> {
   return Object.fromEntries(Object.entries(v.labels).map(([k, val]) => [k, unescapeDollars(val)]))
 }
 
+/** The volume a seeded volume was copied from, while its copy is not known to be complete (else undefined). */
+function unfinishedCopyOf(volume: VolumeInfo, state: ProjectState): string | undefined {
+  const from = volume.Labels?.[SEED_FROM_LABEL]
+  return from && state.volumes[volume.Name]?.complete !== seedId(volume) ? from : undefined
+}
+
+/** Look inside a copy not known complete, and copy again if it was interrupted (from nothing if its source is gone). */
+async function finishInterruptedCopy(engine: Engine, image: string, target: string, from: string, labels: Record<string, string>, reporter: Reporter): Promise<void> {
+  if ((await checkClone(engine, image, target, labels)) !== 'incomplete') return
+  const source = (await engine.volume(from)) ? from : undefined
+  reporter.step(`Finishing an interrupted copy: ${source ?? '(empty)'} -> ${target}`)
+  await cloneInto(engine, {source, target, image, labels})
+}
+
 /**
  * Make every volume of a rendered stack ready: create missing ones (a new branch's data volume as a
  * clone of the base branch's, unless seed: empty or the base has none), finish interrupted clones,
@@ -196,14 +210,9 @@ export async function prepareVolumes(project: Project, result: RenderResult, dep
     const labels = engineLabels(v)
     const existing = await engine.volume(v.name)
     if (existing) {
-      const from = existing.Labels?.[SEED_FROM_LABEL]
-      if (from && state.volumes[v.name]?.complete !== seedId(existing)) {
-        const image = helperImage(project)
-        if ((await checkClone(engine, image, v.name, labels)) === 'incomplete') {
-          const source = (await engine.volume(from)) ? from : undefined
-          reporter.step(`Finishing an interrupted copy: ${source ?? '(empty)'} -> ${v.name}`)
-          await cloneInto(engine, {source, target: v.name, image, labels})
-        }
+      const from = unfinishedCopyOf(existing, state)
+      if (from) {
+        await finishInterruptedCopy(engine, helperImage(project), v.name, from, labels, reporter)
         touched[v.name] = {complete: seedId(existing)}
       } else touched[v.name] = {}
       continue
@@ -318,7 +327,7 @@ export async function cloneBranchVolumes(project: Project, from: string, to: str
   for (const p of pairs) {
     const existing = await engine.volume(p.target)
     if (!existing) continue
-    if (existing.Labels?.[SEED_FROM_LABEL] === p.source && state.volumes[p.target]?.complete !== seedId(existing)) {
+    if (unfinishedCopyOf(existing, state) === p.source) {
       unfinished.add(p.target)
       continue
     }
@@ -329,12 +338,8 @@ export async function cloneBranchVolumes(project: Project, from: string, to: str
   }
   const image = helperImage(project)
   for (const p of pairs) {
-    if (unfinished.has(p.target)) {
-      if ((await checkClone(engine, image, p.target, p.labels)) === 'incomplete') {
-        reporter.step(`Finishing an interrupted copy: ${p.source} -> ${p.target}`)
-        await cloneInto(engine, {source: p.source, target: p.target, image, labels: p.labels})
-      }
-    } else {
+    if (unfinished.has(p.target)) await finishInterruptedCopy(engine, image, p.target, p.source, p.labels, reporter)
+    else {
       await engine.ensureVolume(p.target, {...p.labels, [SEED_FROM_LABEL]: p.source, [SEED_ID_LABEL]: newSeedId()})
       reporter.step(`Copying ${p.source} -> ${p.target}`)
       await cloneInto(engine, {source: p.source, target: p.target, image, labels: p.labels})
