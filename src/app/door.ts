@@ -118,18 +118,18 @@ export async function ensureDoor(project: Project, result: RenderResult, engine:
 /**
  * While Compose brings a stack up, attach each of its routed containers to the door the moment it starts,
  * so the network attachment (a few hundred ms each) overlaps Compose's wait for health checks instead of
- * following it. `stop()` ends the watch and says how many were attached; routeDoor does whatever is left.
+ * following it. `stop()` ends the watch and says whether any was attached; routeDoor does whatever is left.
  */
-export async function attachOnStart(engine: Engine, door: DoorSpec, stack: string): Promise<{stop(): Promise<number>}> {
-  if (door.routes.length === 0) return {stop: async () => 0}
+export async function attachOnStart(engine: Engine, door: DoorSpec, stack: string): Promise<{stop(): Promise<boolean>}> {
+  if (door.routes.length === 0) return {stop: async () => false}
   const wanted = new Set(routedServices(door))
   const pending: Array<Promise<void>> = []
-  let attached = 0
+  let attached = false
   const unsubscribe = await engine
     .onContainerStart({[COMPOSE_PROJECT]: stack, [LABEL.door]: door.name}, (id, labels) => {
       const service = labels['com.docker.compose.service']
       if (!service || !wanted.has(service)) return
-      pending.push(engine.connect(door.name, id, [doorAlias(service)]).then(() => void attached++, () => undefined))
+      pending.push(engine.connect(door.name, id, [doorAlias(service)]).then(() => void (attached = true), () => undefined))
     })
     .catch(() => () => undefined) // no events: routeDoor attaches them afterwards
   return {
@@ -142,7 +142,7 @@ export async function attachOnStart(engine: Engine, door: DoorSpec, stack: strin
 }
 
 /**
- * Route the door to a stack: attach its routed containers under their service names, detach all others.
+ * Route the door to a stack: attach its routed containers under their door aliases, detach all others.
  * `attached`: some were attached already (attachOnStart), so the door still has to drop old connections.
  */
 export async function routeDoor(engine: Engine, door: DoorSpec, stack: string, attached = false): Promise<void> {
@@ -252,6 +252,11 @@ export async function thawStack(engine: Engine, stack: string, project: string):
   return paused.map((c) => c.Id)
 }
 
+/** A health check's interval or timeout in ms: Docker gives them in nanoseconds, and 0 or none means its default, 30 s. */
+function healthMs(ns: number | undefined): number {
+  return ns && ns > 0 ? ns / 1e6 : 30_000
+}
+
 /** The argv of a container's own health check (CMD or CMD-SHELL), or undefined when it has none. */
 export function healthArgv(test: string[] | undefined): string[] | undefined {
   if (!test || test.length === 0) return undefined
@@ -276,8 +281,8 @@ export async function waitHealthy(engine: Engine, stack: string, timeoutSeconds 
       const healthcheck = (await engine.inspectContainer(c.Id)).Config?.Healthcheck
       const argv = healthArgv(healthcheck?.Test)
       if (!argv) return
-      // A probe gets the check's own timeout (Docker's default: 30 s), as Docker gives it.
-      const probeTimeout = healthcheck?.Timeout && healthcheck.Timeout > 0 ? healthcheck.Timeout / 1e6 : 30_000
+      // A probe gets the check's own timeout, as Docker gives it.
+      const probeTimeout = healthMs(healthcheck?.Timeout)
       for (;;) {
         const probe = await engine.execCapture(c.Id, argv, probeTimeout).catch(() => ({code: -1}))
         if (probe.code === 0) break
@@ -310,9 +315,7 @@ export async function settleHealth(engine: Pick<Engine, 'inspectContainer'>, ids
       const first = await engine.inspectContainer(id).catch(() => undefined)
       const hc = first?.Config?.Healthcheck
       if (!first || !hc?.Test || hc.Test[0] === 'NONE') return
-      // Durations are in nanoseconds; Docker's defaults are 30 s each.
-      const ms = (ns: number | undefined) => (ns && ns > 0 ? ns / 1e6 : 30_000)
-      const until = Date.now() + ms(hc.Interval) + ms(hc.Timeout) + 1000
+      const until = Date.now() + healthMs(hc.Interval) + healthMs(hc.Timeout) + 1000
       let info: typeof first | undefined = first
       while (info?.State?.Running && info.State.Health?.Status === 'unhealthy' && Date.now() < until) {
         await new Promise((r) => setTimeout(r, poll))

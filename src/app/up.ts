@@ -92,7 +92,7 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
     try {
       await compose.run({project: result.project, file, projectDir: project.root}, args, composeOutput(reporter))
     } finally {
-      attachedEarly = (await early.stop()) > 0
+      attachedEarly = await early.stop()
     }
   }
   await doorReady
