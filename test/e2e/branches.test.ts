@@ -14,9 +14,7 @@ const fixtures: Fixture[] = []
 async function fixture(): Promise<Fixture & {run: (args: string[], cwd?: string, env?: NodeJS.ProcessEnv) => ReturnType<typeof berth>}> {
   const fx = await stackFixture('shop', {prefix: 't-br'})
   fixtures.push(fx)
-  const state = mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))
-  const env = {...fx.env, BERTH_STATE_DIR: state}
-  return {...fx, env, run: (args, cwd = fx.dir, extra = {}) => berth(args, {cwd, env: {...env, ...extra}})}
+  return {...fx, run: (args, cwd = fx.dir, extra = {}) => berth(args, {cwd, env: {...fx.env, ...extra}})}
 }
 
 // Each test's stacks go away when it ends: several running stacks at once slow a 2-core machine.

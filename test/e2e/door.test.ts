@@ -3,9 +3,6 @@
 // the very same containers (not recreated, not restarted) with their own data; keep_warm: 0 stops it
 // instead; down stops the warm stacks and removes the door.
 import {execFile} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {berth, containersOf, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
 
@@ -30,7 +27,7 @@ const fixtures: Fixture[] = []
 async function fixture(edit?: Parameters<typeof stackFixture>[1]['edit']) {
   const fx = await stackFixture('shop', {prefix: 't-door', edit})
   fixtures.push(fx)
-  const env = {...fx.env, BERTH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))}
+  const env = fx.env
   const run = (args: string[]) => berth(args, {cwd: fx.dir, env})
   const visits = async () => JSON.parse((await httpGet(`http://127.0.0.1:${8000 + fx.offset}/api/stats`)).body).visits as number
   return {...fx, env, run, visits}

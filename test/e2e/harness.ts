@@ -106,14 +106,17 @@ export async function stackFixture(stack: string, options: {prefix?: string; edi
   git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', '-A'], dir)
   git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'fixture'], dir)
   const offset = await freeOffset([8000, 5432, 6379, 9229])
+  // berth's state (last use, copy records, warm stacks) of this fixture alone, not the machine's.
+  const state = mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))
   return {
     dir,
     name,
     offset,
-    env: {BERTH_PORT_OFFSET: String(offset)},
+    env: {BERTH_PORT_OFFSET: String(offset), BERTH_STATE_DIR: state},
     async cleanup() {
       await removeProject(name)
       rmSync(dir, {recursive: true, force: true})
+      rmSync(state, {recursive: true, force: true})
     },
   }
 }

@@ -1,7 +1,6 @@
 // kill -9 during a copy leaves the source stack's database paused; the next berth command resumes it.
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, mkdirSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {stateFile} from '../../src/infra/state.js'
@@ -12,7 +11,7 @@ describe('a copy interrupted by kill -9', () => {
   let env: NodeJS.ProcessEnv
   beforeAll(async () => {
     fx = await stackFixture('shop', {prefix: 't-pz'})
-    env = {...fx.env, BERTH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))}
+    env = fx.env
   })
   afterAll(async () => {
     execFileSync('sh', ['-c', `docker ps -q --filter label=dev.berth.project=${fx.name} --filter status=paused | xargs -r docker unpause`])

@@ -1,9 +1,6 @@
 // kill -9 in the middle of a switch to a new branch, while its database is being copied from main's:
 // the next berth command converges (the copy is redone or found complete), the new branch gets main's
 // rows, main's data is untouched, and nothing is left paused but main's stack kept warm.
-import {mkdtempSync} from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {docker, notes, sql} from './data.js'
 import {berth, containersOf, git, spawnBerth, stackFixture, type Fixture} from './harness.js'
@@ -13,7 +10,7 @@ describe('a switch killed with -9 during the copy of its data', () => {
   let env: NodeJS.ProcessEnv
   beforeAll(async () => {
     fx = await stackFixture('shop', {prefix: 't-kill'})
-    env = {...fx.env, BERTH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))}
+    env = fx.env
   })
   afterAll(async () => {
     await fx?.cleanup()

@@ -26,7 +26,7 @@ function upInBackground(f: Fixture, env: NodeJS.ProcessEnv): Promise<CliResult> 
 async function lockedFixture() {
   fx = await stackFixture('shop', {prefix: 't-lock'})
   const locks = mkdtempSync(path.join(os.tmpdir(), 'berth-locks-'))
-  const env = {...fx.env, BERTH_LOCK_DIR: locks, BERTH_STATE_DIR: mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))}
+  const env = {...fx.env, BERTH_LOCK_DIR: locks}
   const first = upInBackground(fx, env)
   const file = lockFile(fx.name, locks)
   await waitFor(async () => (existsSync(file) ? true : undefined), 60_000, 'the first berth up to take the lock')
