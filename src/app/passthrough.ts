@@ -1,12 +1,14 @@
 /** Use cases that hand the terminal to docker compose: logs and exec on the current branch's stack. */
 import {BerthError, ExitCode} from '../core/errors.js'
-import {renderProject} from './render.js'
+import type {Deps} from './ports.js'
 import type {Project} from './project.js'
-import type {ComposeCli} from '../docker/compose.js'
+import {renderProject, type RenderDeps} from './render.js'
+
+type PassDeps = RenderDeps & Pick<Deps, 'compose'>
 
 /** The stack of the environment (rendered once), after checking that every named service is in it. */
-async function stackWith(project: Project, env: string, services: string[]) {
-  const {result} = await renderProject(project, env)
+async function stackWith(project: Project, env: string, services: string[], deps: RenderDeps) {
+  const {result} = await renderProject(project, env, deps)
   const names = result.services.map((s) => s.name)
   for (const service of services) {
     if (!names.includes(service)) {
@@ -16,20 +18,20 @@ async function stackWith(project: Project, env: string, services: string[]) {
   return result
 }
 
-export async function logs(project: Project, compose: ComposeCli, options: {env: string; services: string[]; follow?: boolean; tail?: string; timestamps?: boolean}): Promise<number> {
-  const result = await stackWith(project, options.env, options.services)
+export async function logs(project: Project, options: {env: string; services: string[]; follow?: boolean; tail?: string; timestamps?: boolean}, deps: PassDeps): Promise<number> {
+  const result = await stackWith(project, options.env, options.services, deps)
   const args = ['logs', '--no-color']
   if (options.follow) args.push('--follow')
   if (options.tail) args.push('--tail', options.tail)
   if (options.timestamps) args.push('--timestamps')
-  return compose.passthrough({project: result.project}, [...args, ...options.services])
+  return deps.compose.passthrough({project: result.project}, [...args, ...options.services])
 }
 
-export async function exec(project: Project, compose: ComposeCli, options: {env: string; service: string; command: string[]; user?: string; tty: boolean}): Promise<number> {
-  const result = await stackWith(project, options.env, [options.service])
+export async function exec(project: Project, options: {env: string; service: string; command: string[]; user?: string; tty: boolean}, deps: PassDeps): Promise<number> {
+  const result = await stackWith(project, options.env, [options.service], deps)
   const args = ['exec']
   if (!options.tty) args.push('-T')
   if (options.user) args.push('--user', options.user)
   const command = options.command.length ? options.command : ['sh']
-  return compose.passthrough({project: result.project}, [...args, options.service, ...command])
+  return deps.compose.passthrough({project: result.project}, [...args, options.service, ...command])
 }

@@ -4,21 +4,15 @@
  */
 import {BerthError, ExitCode} from '../core/errors.js'
 import type {PortBinding} from '../core/render.js'
-import type {ComposeCli} from '../docker/compose.js'
-import type {ContainerInfo, Engine} from '../docker/engine.js'
+import type {ComposePort, ContainerInfo, EnginePort, HostPortsPort} from './ports.js'
 
-export interface PortProbe {
-  canBind(host: string, port: number): Promise<boolean>
-  describeListener(port: number): string | undefined
-}
-
-export async function checkDocker(engine: Engine, compose: ComposeCli): Promise<void> {
+export async function checkDocker(engine: Pick<EnginePort, 'ping'>, compose: Pick<ComposePort, 'version'>): Promise<void> {
   // The engine first: with no engine, "compose is missing" would be the wrong advice.
   await engine.ping()
   await compose.version()
 }
 
-export async function checkPorts(ports: PortBinding[], stack: string, engine: Engine, probe: PortProbe, door?: string): Promise<void> {
+export async function checkPorts(ports: PortBinding[], stack: string, engine: Pick<EnginePort, 'containers'>, probe: HostPortsPort, door?: string): Promise<void> {
   const seen = new Map<number, PortBinding>()
   for (const p of ports) {
     const other = seen.get(p.host)
@@ -60,7 +54,7 @@ function portTaken(p: PortBinding, holder: string): BerthError {
  * Other stacks of the same project and environment (other branches of this work tree) that publish one of
  * these ports: only one of them can run at a time, so `up` stops them (their containers and data stay).
  */
-export async function portSiblings(ports: PortBinding[], stack: string, labels: {project: string; env: string}, engine: Engine): Promise<Array<{stack: string; branch: string}>> {
+export async function portSiblings(ports: PortBinding[], stack: string, labels: {project: string; env: string}, engine: Pick<EnginePort, 'containers'>): Promise<Array<{stack: string; branch: string}>> {
   const found = new Map<string, string>()
   const running = await engine.containers({}, false)
   for (const p of ports) {

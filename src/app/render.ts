@@ -8,17 +8,16 @@
  * with a digest of its answer. A render whose key is the same and whose inputs all answer the same
  * again is the stored one: no YAML is parsed or written. BERTH_NO_CACHE=1 turns it off.
  */
-import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {recordingIO, type InputRead, type ProjectIO} from '../core/inputs.js'
-import {cacheHit, keyVars, parseEntry, RENDER_CACHE_FORMAT, serializeEntry, type RenderCacheKey} from '../core/render-cache.js'
+import {OUTPUT_DIR} from '../core/naming.js'
+import {cacheHit, isCacheableEnv, keyVars, parseEntry, RENDER_CACHE_FORMAT, serializeEntry, type RenderCacheKey} from '../core/render-cache.js'
 import {renderStack, type RenderResult} from '../core/render.js'
-import {BUILD_INFO} from '../infra/build-info.js'
-import {cacheFile, ensureOutputDir, fsCacheStore, type CacheStore} from '../infra/cache-store.js'
-import {fsProjectIO} from '../infra/fs-io.js'
-import {OUTPUT_DIR, PACKAGE_ROOT} from '../infra/paths.js'
-import {trace} from '../infra/trace.js'
-import {loadProject, openProject, type OpenedProject, type Project} from './project.js'
+import type {CacheStore, Deps} from './ports.js'
+import {loadProject, openProject, type LoadDeps, type OpenedProject, type Project} from './project.js'
+
+/** What rendering needs from outside: loading, and the reporter for --debug timings. */
+export type RenderDeps = LoadDeps & Pick<Deps, 'reporter'>
 
 export interface Rendered {
   result: RenderResult
@@ -32,12 +31,14 @@ export interface RenderCache {
   version: string
   build: string
   store: CacheStore
+  /** berth's own folder (part of the key). */
+  berthRoot: string
 }
 
 export interface RenderOptions {
-  /** The disk by default. */
+  /** The project's files (deps.files.project by default). */
   io?: ProjectIO
-  /** The render cache; null: none. By default the real one, unless BERTH_NO_CACHE=1 or berth runs from source. */
+  /** The render cache; null: none. By default the installation's (none with BERTH_NO_CACHE=1 or from source). */
   cache?: RenderCache | null
 }
 
@@ -45,9 +46,9 @@ export function defaultOutputFile(root: string, env: string): string {
   return path.join(root, OUTPUT_DIR, `${env}.compose.yml`)
 }
 
-export function defaultRenderCache(env: NodeJS.ProcessEnv = process.env): RenderCache | null {
-  if (!BUILD_INFO || env.BERTH_NO_CACHE === '1') return null
-  return {...BUILD_INFO, store: fsCacheStore}
+export function installedRenderCache(install: Deps['install']): RenderCache | null {
+  if (!install.build || !install.cache) return null
+  return {...install.build, store: install.cache, berthRoot: install.packageRoot}
 }
 
 export async function composeYaml(project: Pick<Project, 'file' | 'ctx'>, result: RenderResult): Promise<string> {
@@ -61,7 +62,7 @@ function cacheKey(opened: OpenedProject, env: string, cache: RenderCache): Rende
     format: RENDER_CACHE_FORMAT,
     version: cache.version,
     build: cache.build,
-    berthRoot: PACKAGE_ROOT,
+    berthRoot: cache.berthRoot,
     root: opened.root,
     env,
     branch: opened.branch,
@@ -71,36 +72,36 @@ function cacheKey(opened: OpenedProject, env: string, cache: RenderCache): Rende
   }
 }
 
-function resolveCache(options: RenderOptions, env: NodeJS.ProcessEnv): RenderCache | null {
-  return options.cache === undefined ? defaultRenderCache(env) : options.cache
+function resolveCache(options: RenderOptions, deps: RenderDeps): RenderCache | null {
+  return options.cache === undefined ? installedRenderCache(deps.install) : options.cache
 }
 
 /** Render a loaded project; the cache is used when the project recorded its inputs (loadProject does). */
-export async function renderProject(project: Project, env: string, options: RenderOptions = {}): Promise<Rendered> {
+export async function renderProject(project: Project, env: string, deps: RenderDeps, options: RenderOptions = {}): Promise<Rendered> {
   const started = performance.now()
-  const io = options.io ?? fsProjectIO
-  const cache = project.opened && project.inputs && cacheFile(project.root, env) ? resolveCache(options, project.opened.env) : null
+  const io = options.io ?? deps.files.project
+  const cache = project.opened && project.inputs && isCacheableEnv(env) ? resolveCache(options, deps) : null
   const key = cache && project.opened ? cacheKey(project.opened, env, cache) : undefined
   if (cache && key) {
     const entry = parseEntry(cache.store.read(project.root, env))
     if (cacheHit(entry, key, io, project.inputs)) {
-      trace('render: cached')
+      deps.reporter.trace?.('render: cached')
       return {result: entry.result, yaml: entry.yaml, cached: true}
     }
   }
-  return renderFresh(project, env, io, cache && key ? {cache, key} : undefined, started)
+  return renderFresh(project, env, io, cache && key ? {cache, key} : undefined, started, deps)
 }
 
-async function renderFresh(project: Project, env: string, io: ProjectIO, store: {cache: RenderCache; key: RenderCacheKey} | undefined, started: number): Promise<Rendered> {
+async function renderFresh(project: Project, env: string, io: ProjectIO, store: {cache: RenderCache; key: RenderCacheKey} | undefined, started: number, deps: RenderDeps): Promise<Rendered> {
   const reads: InputRead[] = []
   const result = renderStack({stack: project.stack, templates: project.templates, profiles: project.profiles, env, ctx: project.ctx, io: store ? recordingIO(io, reads) : io})
   const yaml = await composeYaml(project, result)
   if (store && project.inputs) {
     const text = serializeEntry({key: store.key, inputs: [...project.inputs, ...reads], result, yaml})
     if (text) store.cache.store.write(project.root, env, text)
-    else trace('render: not cached (the result does not round-trip through JSON)')
+    else deps.reporter.trace?.('render: not cached (the result does not round-trip through JSON)')
   }
-  trace(`render: ${Math.round(performance.now() - started)} ms`)
+  deps.reporter.trace?.(`render: ${Math.round(performance.now() - started)} ms`)
   return {result, yaml, cached: false}
 }
 
@@ -109,33 +110,19 @@ async function renderFresh(project: Project, env: string, io: ProjectIO, store: 
  * (berth.yml and the templates are then not even parsed), else a full load and render that
  * replaces the stored one. For commands that need only the result, not the parsed project.
  */
-export async function renderEnvironment(options: {cwd: string; dir?: string; env?: NodeJS.ProcessEnv; name: string} & RenderOptions): Promise<Rendered & {root: string}> {
+export async function renderEnvironment(options: {cwd: string; dir?: string; name: string} & RenderOptions, deps: RenderDeps): Promise<Rendered & {root: string}> {
   const started = performance.now()
-  const io = options.io ?? fsProjectIO
-  const opened = await openProject(options)
-  const cache = cacheFile(opened.root, options.name) ? resolveCache(options, opened.env) : null
+  const io = options.io ?? deps.files.project
+  const opened = await openProject(options, deps)
+  const cache = isCacheableEnv(options.name) ? resolveCache(options, deps) : null
   const key = cache ? cacheKey(opened, options.name, cache) : undefined
   if (cache && key) {
     const entry = parseEntry(cache.store.read(opened.root, options.name))
     if (cacheHit(entry, key, io)) {
-      trace('render: cached')
+      deps.reporter.trace?.('render: cached')
       return {root: opened.root, result: entry.result, yaml: entry.yaml, cached: true}
     }
   }
-  const project = await loadProject({cwd: options.cwd, dir: options.dir, env: opened.env, io, opened})
-  return {root: opened.root, ...(await renderFresh(project, options.name, io, cache && key ? {cache, key} : undefined, started))}
-}
-
-/** Write atomically (temp file + rename) and only when the content changed. */
-export function writeRendered(file: string, yaml: string): boolean {
-  ensureOutputDir(path.dirname(file))
-  try {
-    if (readFileSync(file, 'utf8') === yaml) return false
-  } catch {
-    // not there yet
-  }
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, yaml)
-  renameSync(tmp, file)
-  return true
+  const project = await loadProject({cwd: options.cwd, dir: options.dir, io, opened}, deps)
+  return {root: opened.root, ...(await renderFresh(project, options.name, io, cache && key ? {cache, key} : undefined, started, deps))}
 }

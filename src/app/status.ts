@@ -1,7 +1,7 @@
 /** Use case: what runs, from the engine's point of view (containers found by berth's labels). */
 import {LABEL} from '../core/naming.js'
-import {DOOR_ROUTES_LABEL} from './door.js'
-import type {ContainerInfo, Engine} from '../docker/engine.js'
+import {DOOR_ROUTES_LABEL} from '../core/door.js'
+import type {ContainerInfo, EnginePort} from './ports.js'
 
 export interface PortStatus {
   host: string
@@ -97,7 +97,7 @@ export function toServiceStatus(c: ContainerInfo, doors: DoorRoutes = new Map())
 }
 
 /** Every berth stack of a project (or of all projects), grouped by Compose project. */
-export async function collectStatus(engine: Engine, filter: {project?: string; stack?: string}): Promise<StackStatus[]> {
+export async function collectStatus(engine: Pick<EnginePort, 'containers'>, filter: {project?: string; stack?: string}): Promise<StackStatus[]> {
   // The whole project (or engine): the doors that route to the stack are not part of it.
   const containers = await engine.containers({[LABEL.project]: filter.project})
   const stacks = new Map<string, StackStatus>()

@@ -7,19 +7,11 @@
  */
 import {BerthError, ExitCode} from '../core/errors.js'
 import {LABEL} from '../core/naming.js'
-import * as gitBranches from '../infra/git-branches.js'
+import {freezeStack, unfreeze, type Frozen} from './door/warm.js'
+import {locked} from './locked.js'
+import type {Deps} from './ports.js'
 import type {Project} from './project.js'
-import {freezeStack, unfreeze, type Frozen} from './door.js'
-import {composeOutput, upStack, type StackDeps, type UpResult} from './up.js'
-
-export interface GitPort {
-  dirtyFiles(cwd: string): Promise<string[]>
-  branchExists(cwd: string, branch: string): Promise<boolean>
-  stash(cwd: string, message: string): Promise<void>
-  checkout(cwd: string, branch: string, create: boolean): Promise<void>
-}
-
-export const realGit: GitPort = gitBranches
+import {composeOutput, upStack, type UpResult} from './up.js'
 
 export interface SwitchOptions {
   branch: string
@@ -30,11 +22,8 @@ export interface SwitchOptions {
   waitTimeout?: number
 }
 
-export interface SwitchDeps extends StackDeps {
-  git: GitPort
-  /** Load the project again (after the checkout, berth.yml may differ). */
-  reload(): Promise<Project>
-}
+/** Load the project again (after a checkout, berth.yml may differ). */
+export type Reload = () => Promise<Project>
 
 export interface SwitchResult {
   from: string | null
@@ -50,7 +39,7 @@ export interface SwitchResult {
  * of the checkout that follows and come back in a moment (kept warm). A stack made by an older berth
  * (publishing its own ports, no door) is stopped instead. Containers and volumes always stay.
  */
-export async function freezeBranchStacks(project: Project, branch: string | null, deps: Pick<StackDeps, 'engine' | 'compose' | 'reporter'>): Promise<Frozen[]> {
+export async function freezeBranchStacks(project: Project, branch: string | null, deps: Pick<Deps, 'engine' | 'compose' | 'reporter' | 'state' | 'clock'>): Promise<Frozen[]> {
   if (branch === null) return []
   const name = project.stack.value.name
   const running = await deps.engine.containers({[LABEL.project]: name, [LABEL.branch]: branch}, false)
@@ -65,7 +54,7 @@ export async function freezeBranchStacks(project: Project, branch: string | null
   for (const [stack, door] of [...stacks].sort()) {
     if (door) {
       deps.reporter.step(`Pausing ${stack} (branch ${branch}): kept warm for a quick switch back`)
-      const f = await freezeStack(deps.engine, door, stack, name)
+      const f = await freezeStack(deps, door, stack, name)
       if (f.stopped) deps.reporter.warn(`the engine could not pause ${stack}; it was stopped instead (containers and data stay)`)
       frozen.push(f)
     } else {
@@ -76,7 +65,16 @@ export async function freezeBranchStacks(project: Project, branch: string | null
   return frozen
 }
 
-export async function switchBranch(project: Project, options: SwitchOptions, deps: SwitchDeps): Promise<SwitchResult> {
+/** berth switch: the lock, then the switch. */
+export function switchBranch(project: Project, options: SwitchOptions, reload: Reload, deps: Deps): Promise<SwitchResult> {
+  const from = project.ctx.branch
+  if (from === null) {
+    throw new BerthError('berth switch needs a git repository', {exitCode: ExitCode.GIT, hints: ['Run it inside your repository (git init, or cd into it).']})
+  }
+  return locked(project, deps, () => switchLocked(project, options, reload, deps))
+}
+
+async function switchLocked(project: Project, options: SwitchOptions, reload: Reload, deps: Deps): Promise<SwitchResult> {
   const from = project.ctx.branch
   const to = options.branch
   if (from === null) {
@@ -113,12 +111,12 @@ export async function switchBranch(project: Project, options: SwitchOptions, dep
     try {
       await deps.git.checkout(project.root, to, !exists)
     } catch (error) {
-      for (const f of frozen) await unfreeze(deps.engine, f, project.stack.value.name)
+      for (const f of frozen) await unfreeze(deps, f, project.stack.value.name)
       throw error
     }
   }
   const paused = frozen.filter((f) => !f.stopped).map((f) => f.stack)
-  const target = await deps.reload()
+  const target = await reload()
   if (target.ctx.branch !== to) {
     throw new BerthError(`after the checkout, git reports branch ${JSON.stringify(target.ctx.branch)}, not ${JSON.stringify(to)}`, {
       exitCode: ExitCode.GIT,

@@ -1,23 +1,17 @@
 /** Use cases: up and down of one environment of the current branch. */
-import {renderProject, writeRendered, defaultOutputFile} from './render.js'
-import type {Project} from './project.js'
-import {checkDocker, checkPorts, portSiblings, type PortProbe} from './preflight.js'
-import {collectStatus, type StackStatus} from './status.js'
-import {prepareVolumes} from './volumes.js'
-import {attachOnStart, canResumeWarm, DEFAULT_KEEP_WARM, settleHealth, waitHealthy, ensureDoor, freezeOthers, removeDoorIfIdle, routeDoor, stopOthers, thawStack, trimWarm} from './door.js'
-import {updateState} from '../infra/state.js'
 import {createHash} from 'node:crypto'
+import {DEFAULT_KEEP_WARM} from '../core/door.js'
 import type {RenderResult} from '../core/render.js'
-import type {ComposeCli, RunOptions} from '../docker/compose.js'
-import type {Engine} from '../docker/engine.js'
-import type {Reporter} from '../cli/reporter.js'
-
-export interface StackDeps {
-  engine: Engine
-  compose: ComposeCli
-  reporter: Reporter
-  ports: PortProbe
-}
+import {attachOnStart, ensureDoor, removeDoorIfIdle, routeDoor} from './door/routing.js'
+import {canResumeWarm, freezeOthers, stopOthers, thawStack, trimWarm} from './door/warm.js'
+import {settleHealth, waitHealthy} from './health.js'
+import {locked} from './locked.js'
+import type {Deps, Reporter, RunOptions} from './ports.js'
+import {checkDocker, checkPorts, portSiblings} from './preflight.js'
+import type {Project} from './project.js'
+import {defaultOutputFile, renderProject} from './render.js'
+import {collectStatus, type StackStatus} from './status.js'
+import {prepareVolumes} from './volumes/prepare.js'
 
 /** Compose's progress: on a terminal it draws its own on our stderr; elsewhere plain lines, passed through and kept for errors. */
 export function composeOutput(reporter: Reporter): RunOptions {
@@ -38,18 +32,17 @@ export interface UpResult {
   resumed: boolean
 }
 
-export async function upStack(project: Project, options: UpOptions, deps: StackDeps): Promise<UpResult> {
+/** berth up: the lock, then upStack. */
+export function up(project: Project, options: UpOptions, deps: Deps): Promise<UpResult> {
+  return locked(project, deps, () => upStack(project, options, deps))
+}
+
+/** Before anything starts: pause other branches' stacks behind the door, stop old port holders, check the ports. */
+async function clearTheWay(project: Project, result: RenderResult, deps: Deps): Promise<void> {
   const {engine, compose, reporter} = deps
   const name = project.stack.value.name
-  // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
-  const early = [engine.ping(), compose.version()]
-  for (const p of early) p.catch(() => {})
-  const {result, yaml} = await renderProject(project, options.env)
-  await checkDocker(engine, compose)
-  const door = result.door
-
   // The door routes to one branch at a time: another branch's running stack is paused (kept warm).
-  for (const frozen of await freezeOthers(engine, door, result.project, name)) {
+  for (const frozen of await freezeOthers(deps, result.door, result.project, name)) {
     reporter.step(
       frozen.stopped
         ? `Stopped ${frozen.stack} (branch ${frozen.branch || 'none'}): the engine could not pause it; containers and data stay`
@@ -61,44 +54,62 @@ export async function upStack(project: Project, options: UpOptions, deps: StackD
     reporter.step(`Stopping ${sibling.stack} (branch ${sibling.branch || 'none'}): it holds this stack's ports; its containers and data stay`)
     await compose.run({project: sibling.stack}, ['stop'], composeOutput(reporter))
   }
-  await checkPorts(result.ports, result.project, engine, deps.ports, door.name)
+  await checkPorts(result.ports, result.project, engine, deps.hostPorts, result.door.name)
+}
+
+/** Compose brings the stack up (its containers attached to the door as they start); whether any was attached early. */
+async function composeUp(project: Project, result: RenderResult, file: string, options: UpOptions, doorReady: Promise<unknown>, deps: Deps): Promise<boolean> {
+  const {engine, reporter} = deps
+  // Compose cannot start a paused container; the network of the door must exist before a container that names it starts.
+  // Docker calls a resumed container unhealthy until its next probe, and Compose would stop at that.
+  await settleHealth(deps, await thawStack(deps, result.project, project.stack.value.name))
+  await doorReady
+  reporter.step(`Starting ${result.project} (${result.env.name}, branch ${project.ctx.branch ?? 'none'})`)
+  const args = ['up', '--detach', '--wait', '--remove-orphans']
+  if (options.build) args.push('--build')
+  if (options.waitTimeout) args.push('--wait-timeout', String(options.waitTimeout))
+  const early = await attachOnStart(engine, result.door, result.project)
+  let attached = false
+  try {
+    await deps.compose.run({project: result.project, file, projectDir: project.root}, args, composeOutput(reporter))
+  } finally {
+    attached = await early.stop()
+  }
+  return attached
+}
+
+/** Bring one environment of the current branch up (the caller holds the project's lock). */
+export async function upStack(project: Project, options: UpOptions, deps: Deps): Promise<UpResult> {
+  const {engine, compose, reporter} = deps
+  const name = project.stack.value.name
+  // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
+  for (const p of [engine.ping(), compose.version()]) p.catch(() => {})
+  const {result, yaml} = await renderProject(project, options.env, deps)
+  await checkDocker(engine, compose)
+  await clearTheWay(project, result, deps)
 
   const file = defaultOutputFile(project.root, result.env.name)
-  writeRendered(file, yaml)
-
+  deps.files.writeGenerated(file, yaml)
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.
-  await prepareVolumes(project, result, {engine, reporter})
+  await prepareVolumes(project, result, deps)
 
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)
-  const warm = !options.build && (await canResumeWarm(engine, result, digest, name))
+  const warm = !options.build && (await canResumeWarm(deps, result, digest, name))
   let healthyNow = new Set<string>()
   let attachedEarly = false
-  const doorReady = ensureDoor(project, result, engine)
+  const doorReady = ensureDoor(project, result, deps)
   doorReady.catch(() => undefined)
   if (warm) {
-    const resumed = (await thawStack(engine, result.project, name)).length
+    const resumed = (await thawStack(deps, result.project, name)).length
     reporter.step(resumed ? `Resuming ${result.project} (branch ${project.ctx.branch ?? 'none'}), kept warm since the last switch` : `${result.project} is up to date`)
-    healthyNow = await waitHealthy(engine, result.project, options.waitTimeout)
+    healthyNow = await waitHealthy(deps, result.project, options.waitTimeout)
   } else {
-    // Compose cannot start a paused container; the network of the door must exist before a container that names it starts.
-    // Docker calls a resumed container unhealthy until its next probe, and Compose would stop at that.
-    await settleHealth(engine, await thawStack(engine, result.project, name))
-    await doorReady
-    reporter.step(`Starting ${result.project} (${result.env.name}, branch ${project.ctx.branch ?? 'none'})`)
-    const args = ['up', '--detach', '--wait', '--remove-orphans']
-    if (options.build) args.push('--build')
-    if (options.waitTimeout) args.push('--wait-timeout', String(options.waitTimeout))
-    const early = await attachOnStart(engine, door, result.project)
-    try {
-      await compose.run({project: result.project, file, projectDir: project.root}, args, composeOutput(reporter))
-    } finally {
-      attachedEarly = await early.stop()
-    }
+    attachedEarly = await composeUp(project, result, file, options, doorReady, deps)
   }
   await doorReady
-  await routeDoor(engine, door, result.project, attachedEarly)
-  updateState(name, (s) => void ((s.stacks ??= {})[result.project] = {yaml: digest}))
-  await trimWarm(engine, compose, door, project.stack.value.keep_warm ?? DEFAULT_KEEP_WARM, name, reporter)
+  await routeDoor(engine, result.door, result.project, attachedEarly)
+  deps.state.update(name, (s) => void ((s.stacks ??= {})[result.project] = {yaml: digest}))
+  await trimWarm(deps, result.door, project.stack.value.keep_warm ?? DEFAULT_KEEP_WARM, name)
   const [status] = await collectStatus(engine, {project: name, stack: result.project})
   // Docker still says "unhealthy" for a resumed container until its next probe; berth's own probe passed.
   for (const s of status?.services ?? []) if (healthyNow.has(s.service) && s.state === 'running') s.health = 'healthy'
@@ -114,14 +125,16 @@ export interface DownResult {
  * Stop and remove the containers and network of the environment's stack; volumes stay. The other
  * branches' stacks kept warm behind the same door are stopped (kept), and the door goes with the last one.
  */
-export async function downStack(project: Project, env: string, deps: Omit<StackDeps, 'ports'>): Promise<DownResult> {
-  const {result} = await renderProject(project, env)
-  await checkDocker(deps.engine, deps.compose)
-  const name = project.stack.value.name
-  const before = await deps.engine.containers({'com.docker.compose.project': result.project})
-  deps.reporter.step(`Stopping ${result.project}`)
-  await deps.compose.run({project: result.project}, ['down', '--remove-orphans'], composeOutput(deps.reporter))
-  await stopOthers(deps.engine, deps.compose, result.door.name, result.project, name, deps.reporter)
-  await removeDoorIfIdle(deps.engine, result.door.name)
-  return {stack: result.project, removed: before.length}
+export function down(project: Project, env: string, deps: Deps): Promise<DownResult> {
+  return locked(project, deps, async () => {
+    const {result} = await renderProject(project, env, deps)
+    await checkDocker(deps.engine, deps.compose)
+    const name = project.stack.value.name
+    const before = await deps.engine.containers({'com.docker.compose.project': result.project})
+    deps.reporter.step(`Stopping ${result.project}`)
+    await deps.compose.run({project: result.project}, ['down', '--remove-orphans'], composeOutput(deps.reporter))
+    await stopOthers(deps, result.door.name, result.project, name)
+    await removeDoorIfIdle(deps.engine, result.door.name)
+    return {stack: result.project, removed: before.length}
+  })
 }

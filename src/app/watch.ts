@@ -8,22 +8,17 @@
  */
 import path from 'node:path'
 import {BerthError, ExitCode} from '../core/errors.js'
-import {worktreeInfo} from '../infra/git-branches.js'
+import {locked as lockedBy} from './locked.js'
+import type {Deps} from './ports.js'
 import type {Project} from './project.js'
-import {freezeBranchStacks} from './switch.js'
-import {upStack, type StackDeps} from './up.js'
+import {freezeBranchStacks, type Reload} from './switch.js'
+import {upStack} from './up.js'
 
 export interface WatchOptions {
   env: string
   debounceMs?: number
-  /** Run with the project's lock held (the command passes withLock). */
-  locked?<T>(fn: () => Promise<T>): Promise<T>
   /** Bring the stack up once the watch is registered (its failure is the caller's, the watch is closed). */
   upAtStart?: boolean
-}
-
-export interface WatchDeps extends StackDeps {
-  reload(): Promise<Project>
 }
 
 export interface Watcher {
@@ -36,24 +31,25 @@ export interface Watcher {
 
 export const isIgnored = (p: string): boolean => /(^|[/\\])(node_modules|\.berth)([/\\]|$)/.test(p)
 
-export async function watchProject(project: Project, options: WatchOptions, deps: WatchDeps): Promise<Watcher> {
-  const info = await worktreeInfo(project.root)
+export async function watchProject(project: Project, options: WatchOptions, reload: Reload, deps: Deps): Promise<Watcher> {
+  const info = await deps.git.worktreeInfo(project.root)
   if (!info) throw new BerthError('berth watch needs a git repository (it follows the checked-out branch)', {exitCode: ExitCode.GIT})
   const head = path.join(info.gitDir, 'HEAD')
   const own = path.resolve(project.root, project.stack.value.templates ?? 'templates')
   const paths = [head, project.file, own]
-  const {watch} = await import('chokidar')
-  const watcher = watch(paths, {ignoreInitial: true, ignored: isIgnored, atomic: true})
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+  let schedule: () => void = () => undefined
+  const watcher = await deps.watcher.watch(paths, isIgnored, (file) => {
+    if (!isIgnored(file)) schedule()
+  })
 
   let current = project
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   let pending = false
-  const locked = options.locked ?? (<T>(fn: () => Promise<T>) => fn())
+  const locked = <T>(fn: () => Promise<T>) => lockedBy(project, deps, fn)
 
   const restack = async () => {
-    const next = await deps.reload()
+    const next = await reload()
     const from = current.ctx.branch
     if (next.ctx.branch !== from) {
       deps.reporter.info(`Branch changed: ${from ?? '(none)'} -> ${next.ctx.branch ?? '(none)'}`)
@@ -68,7 +64,7 @@ export async function watchProject(project: Project, options: WatchOptions, deps
     current = next
   }
 
-  const schedule = () => {
+  schedule = () => {
     if (timer) clearTimeout(timer)
     timer = setTimeout(() => {
       timer = undefined
@@ -84,10 +80,6 @@ export async function watchProject(project: Project, options: WatchOptions, deps
       })
     }, options.debounceMs ?? 300)
   }
-  watcher.on('all', (_event, file) => {
-    if (isIgnored(file)) return
-    schedule()
-  })
 
   if (options.upAtStart) {
     // In the queue, so a change seen meanwhile restacks after it, never alongside it.

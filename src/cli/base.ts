@@ -4,6 +4,8 @@
  */
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {isBerthError, ExitCode} from '../core/errors.js'
+import type {Deps} from '../app/ports.js'
+import type {Project} from '../app/project.js'
 import {colours, stderrReporter, type Reporter} from './reporter.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -24,13 +26,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return stderrReporter({quiet})
   }
 
-  protected async parseWithBase(command: T): Promise<{flags: BaseFlags<T>; args: Interfaces.InferredArgs<T['args']>}> {
+  /** The real adapters for this command (the composition root, src/cli/deps.ts). */
+  protected async deps(reporter: Reporter = this.reporter()): Promise<Deps> {
+    const {realDeps} = await import('./deps.js')
+    return realDeps(reporter)
+  }
+
+  /** The project of --dir (or the nearest berth.yml upwards), loaded and validated. */
+  protected async project(dir: string | undefined, deps: Deps): Promise<Project> {
+    const {loadProject} = await import('../app/project.js')
+    return loadProject({cwd: process.cwd(), dir}, deps)
+  }
+
+  protected async parseWithBase(command: T): Promise<{flags: BaseFlags<T>; args: Interfaces.InferredArgs<T['args']>; argv: unknown[]}> {
     const parsed = await this.parse(command as unknown as typeof Command)
     if ((parsed.flags as {debug?: boolean}).debug) {
       this.debugMode = true
       process.env.BERTH_DEBUG = '1'
     }
-    return parsed as unknown as {flags: BaseFlags<T>; args: Interfaces.InferredArgs<T['args']>}
+    return parsed as unknown as {flags: BaseFlags<T>; args: Interfaces.InferredArgs<T['args']>; argv: unknown[]}
   }
 
   protected printJson(value: unknown): void {

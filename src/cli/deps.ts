@@ -1,10 +1,22 @@
-/** The real adapters, wired for commands (tests hand in their own). */
-import type {StackDeps} from '../app/up.js'
+/**
+ * The composition root: the real adapters, built once per command and handed to the use cases as one
+ * `Deps` (tests hand in fakes). Nothing here does I/O until a use case calls it.
+ */
+import type {Deps, Reporter} from '../app/ports.js'
 import {ComposeCli} from '../docker/compose.js'
+import {composeFingerprint, fileVersionMemo} from '../docker/compose-memo.js'
 import {Engine} from '../docker/engine.js'
-import {composeFingerprint, fileVersionMemo} from '../infra/compose-memo.js'
-import {canBind, describeListener} from '../infra/ports.js'
-import type {Reporter} from './reporter.js'
+import {processInterrupts, systemClock} from '../infra/clock.js'
+import {hostDebugNet} from '../infra/debug-net.js'
+import {diskFiles} from '../infra/files.js'
+import {gitAdapter} from '../infra/git-branches.js'
+import {fileLock} from '../infra/lock.js'
+import {installation} from '../infra/paths.js'
+import {hostPorts} from '../infra/ports.js'
+import {fileState} from '../infra/state.js'
+import {chokidarWatcher} from '../infra/watcher.js'
+import {terminalPrompt} from './prompt.js'
+import {silentReporter} from './reporter.js'
 
 /** The Compose CLI, with the version it answered remembered between runs (under a fingerprint of its files). */
 export function realCompose(env: NodeJS.ProcessEnv = process.env): ComposeCli {
@@ -12,6 +24,22 @@ export function realCompose(env: NodeJS.ProcessEnv = process.env): ComposeCli {
   return new ComposeCli(docker, env, {store: fileVersionMemo(env), fingerprint: () => composeFingerprint(docker, env)})
 }
 
-export function realDeps(reporter: Reporter): StackDeps {
-  return {engine: new Engine(), compose: realCompose(), reporter, ports: {canBind, describeListener}}
+export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.ProcessEnv = process.env): Deps {
+  return {
+    engine: new Engine(),
+    compose: realCompose(env),
+    git: gitAdapter(env),
+    state: fileState(env),
+    lock: fileLock(),
+    files: diskFiles(env),
+    install: installation(env),
+    hostPorts,
+    clock: systemClock,
+    interrupts: processInterrupts,
+    reporter,
+    prompt: terminalPrompt,
+    watcher: chokidarWatcher,
+    debug: hostDebugNet,
+    env,
+  }
 }

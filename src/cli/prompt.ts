@@ -1,5 +1,5 @@
 /** The real Prompt adapter: @inquirer/prompts on a terminal; nobody to ask (undefined) otherwise. */
-import type {Prompt} from '../app/volumes.js'
+import type {Prompt} from '../app/ports.js'
 
 export const terminalPrompt: Prompt = {
   async confirm(message) {

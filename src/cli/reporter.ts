@@ -2,16 +2,9 @@
  * Progress and messages for people, on stderr; results go to stdout. Colour only on a terminal
  * (and never with NO_COLOR). Use cases receive a Reporter and never write to the terminal themselves.
  */
-export interface Reporter {
-  /** Whether progress goes to a terminal (Compose may then draw its own). */
-  readonly tty: boolean
-  /** A step under way ("Rendering dev", "Starting 3 services"). */
-  step(message: string): void
-  info(message: string): void
-  warn(message: string): void
-  /** Raw output of a child process (compose's progress), passed through. */
-  passthrough(chunk: string | Buffer): void
-}
+import type {Reporter} from '../app/ports.js'
+import {trace} from '../infra/trace.js'
+export type {Reporter} from '../app/ports.js'
 
 export function colours(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
   const on = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
@@ -28,6 +21,7 @@ export function stderrReporter(options: {quiet?: boolean} = {}): Reporter {
     info: (m) => options.quiet || write(m),
     warn: (m) => write(`${c.yellow('warning:')} ${m}`),
     passthrough: (chunk) => options.quiet || process.stderr.write(chunk),
+    trace,
   }
 }
 

@@ -1,4 +1,7 @@
 import {Args, Flags} from '@oclif/core'
+import path from 'node:path'
+import type {DebugTarget} from '../app/debug/targets.js'
+import type {Deps} from '../app/ports.js'
 import {BaseCommand} from '../cli/base.js'
 
 export default class Debug extends BaseCommand<typeof Debug> {
@@ -28,95 +31,57 @@ In dev the inspector is on from the start (port shown by berth status). A servic
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Debug)
-    const reporter = this.reporter(flags.json && !flags.break)
-    const {loadProject} = await import('../app/project.js')
-    const {Engine} = await import('../docker/engine.js')
-    const engine = new Engine()
+    const deps = await this.deps(this.reporter(flags.json && !flags.break))
+    if (flags.vscode) return this.vscode(args.service, flags, deps)
     // Load the project, the engine client and the CDP code side by side: this is on the path to "armed".
-    const [project] = await Promise.all([
-      loadProject({cwd: process.cwd(), dir: flags.dir}),
-      flags.vscode ? undefined : engine.ping(),
-      flags.vscode ? undefined : import('../app/debug.js'),
-    ])
-
-    if (flags.vscode) {
-      const {vscodeConfigs, writeVscode} = await import('../app/debug.js')
-      const {mkdirSync, readFileSync, writeFileSync, existsSync} = await import('node:fs')
-      const path = await import('node:path')
-      const configs = await vscodeConfigs(project, flags.env, project.root, args.service)
-      const result = writeVscode(project.root, configs, {
-        read: (f) => (existsSync(f) ? readFileSync(f, 'utf8') : undefined),
-        write: (f, text) => {
-          mkdirSync(path.dirname(f), {recursive: true})
-          writeFileSync(f, text)
-        },
-      })
-      if (flags.json) return this.printJson(result)
-      process.stdout.write(`${result.configurations.map((c) => `${c.name}: attach to 127.0.0.1:${c.port} (${c.localRoot} -> ${c.remoteRoot})`).join('\n')}\n`)
-      reporter.info(`Wrote ${path.relative(process.cwd(), result.file) || result.file}: start "berth: all services" or one of them in Run and Debug.`)
-      return
-    }
-
-    const {debugTargets, breakAt} = await import('../app/debug.js')
-
-    if (flags.break) {
-      const {parseBreakSpec} = await import('../core/debug.js')
-      const spec = parseBreakSpec(flags.break)
-      if (!args.service) this.error('--break needs a SERVICE: berth debug SERVICE --break FILE:LINE', {exit: 2})
-      const {targets, bridges} = await debugTargets(project, {env: flags.env, service: args.service, bridgePort: flags.port}, {engine, reporter})
-      const abort = new AbortController()
-      const onSigint = () => abort.abort()
-      process.once('SIGINT', onSigint)
-      try {
-        const target = targets[targets.length - 1]
-        const mounts = target.mounts
-        const result = await breakAt(target, spec, {
-          cwd: process.cwd(),
-          mounts,
-          timeoutMs: flags.timeout ? flags.timeout * 1000 : undefined,
-          signal: abort.signal,
-          onArmed: (m) => process.stderr.write(`berth: ${m}\n`),
+    const [project, , {debugTargets}] = await Promise.all([this.project(flags.dir, deps), deps.engine.ping(), import('../app/debug/targets.js')])
+    const {targets, bridges, stack} = await debugTargets(project, {env: flags.env, service: args.service, bridgePort: flags.port}, deps)
+    try {
+      if (flags.break) {
+        await this.breakpoint(args.service, flags.break, targets[targets.length - 1], flags, deps)
+        return
+      }
+      const shown = targets.map(({containerId: _id, mounts: _m, ...t}) => t)
+      if (flags.json) this.printJson({stack, targets: shown})
+      else process.stdout.write(`${shown.flatMap((t) => [`${t.service}  ${t.title}  (127.0.0.1:${t.port}${t.bridged ? ', bridged by berth' : ''})`, `  ws:        ${t.ws}`, `  devtools:  ${t.devtools}`, `  chrome:    ${t.chrome}`]).join('\n')}\n`)
+      if (bridges.length > 0) {
+        deps.reporter.info(`The bridge${bridges.length > 1 ? 's stay' : ' stays'} open while berth runs: press Ctrl-C to close.`)
+        await new Promise<void>((resolve) => {
+          const stop = deps.interrupts.watch(() => {
+            stop()
+            resolve()
+          })
         })
-        if (flags.json) return this.printJson(result)
-        const at = (f: {function: string; file: string; line: number; column: number}) => `${f.function} (${f.file}:${f.line}:${f.column})`
-        const lines = [
-          `Paused in ${result.service} at ${result.paused.file}:${result.paused.line}:${result.paused.column}`,
-          '',
-          'Call stack:',
-          ...result.stack.map((f) => `  at ${at(f)}`),
-          '',
-          'Local variables:',
-          ...(Object.keys(result.locals).length ? Object.entries(result.locals).map(([k, v]) => `  ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`) : ['  (none)']),
-        ]
-        process.stdout.write(`${lines.join('\n')}\n`)
-        reporter.info('Resumed and detached.')
-      } finally {
-        process.off('SIGINT', onSigint)
-        await Promise.all(bridges.map((b) => b.close()))
       }
-      return
-    }
-
-    const {stack, targets, bridges} = await debugTargets(project, {env: flags.env, service: args.service, bridgePort: flags.port}, {engine, reporter})
-    const shown = targets.map(({containerId: _id, mounts: _m, ...t}) => t)
-    if (flags.json) this.printJson({stack, targets: shown})
-    else {
-      const out: string[] = []
-      for (const t of shown) {
-        out.push(`${t.service}  ${t.title}  (127.0.0.1:${t.port}${t.bridged ? ', bridged by berth' : ''})`)
-        out.push(`  ws:        ${t.ws}`)
-        out.push(`  devtools:  ${t.devtools}`)
-        out.push(`  chrome:    ${t.chrome}`)
-      }
-      process.stdout.write(`${out.join('\n')}\n`)
-    }
-    if (bridges.length > 0) {
-      reporter.info(`The bridge${bridges.length > 1 ? 's stay' : ' stays'} open while berth runs: press Ctrl-C to close.`)
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve())
-        process.once('SIGTERM', () => resolve())
-      })
+    } finally {
       await Promise.all(bridges.map((b) => b.close()))
     }
+  }
+
+  private async vscode(service: string | undefined, flags: {dir?: string; env: string; json?: boolean}, deps: Deps): Promise<void> {
+    const [project, {vscodeConfigs, writeVscode}] = await Promise.all([this.project(flags.dir, deps), import('../app/debug/vscode.js')])
+    const result = writeVscode(project.root, await vscodeConfigs(project, flags.env, project.root, deps, service), deps.files)
+    if (flags.json) return this.printJson(result)
+    process.stdout.write(`${result.configurations.map((c) => `${c.name}: attach to 127.0.0.1:${c.port} (${c.localRoot} -> ${c.remoteRoot})`).join('\n')}\n`)
+    deps.reporter.info(`Wrote ${path.relative(process.cwd(), result.file) || result.file}: start "berth: all services" or one of them in Run and Debug.`)
+  }
+
+  private async breakpoint(service: string | undefined, where: string, target: DebugTarget, flags: {json?: boolean; timeout?: number}, deps: Deps): Promise<void> {
+    const [{parseBreakSpec}, {breakAt}] = await Promise.all([import('../core/debug.js'), import('../app/debug/breakpoint.js')])
+    const spec = parseBreakSpec(where)
+    const abort = new AbortController()
+    const stop = deps.interrupts.watch(() => abort.abort())
+    let result
+    try {
+      result = await breakAt(target, spec, {cwd: process.cwd(), mounts: target.mounts, timeoutMs: flags.timeout ? flags.timeout * 1000 : undefined, signal: abort.signal, onArmed: (m) => process.stderr.write(`berth: ${m}\n`)}, deps)
+    } finally {
+      stop()
+    }
+    if (flags.json) return this.printJson(result)
+    const at = (f: {function: string; file: string; line: number; column: number}) => `${f.function} (${f.file}:${f.line}:${f.column})`
+    const locals = Object.entries(result.locals).map(([k, v]) => `  ${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`)
+    const lines = [`Paused in ${result.service} at ${result.paused.file}:${result.paused.line}:${result.paused.column}`, '', 'Call stack:', ...result.stack.map((f) => `  at ${at(f)}`), '', 'Local variables:', ...(locals.length ? locals : ['  (none)'])]
+    process.stdout.write(`${lines.join('\n')}\n`)
+    deps.reporter.info(`Resumed and detached${service ? ` from ${service}` : ''}.`)
   }
 }

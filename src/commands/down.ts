@@ -1,9 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {loadProject} from '../app/project.js'
-import {downStack} from '../app/up.js'
+import {down} from '../app/up.js'
 import {BaseCommand} from '../cli/base.js'
-import {realDeps} from '../cli/deps.js'
-import {withLock} from '../infra/lock.js'
 
 export default class Down extends BaseCommand<typeof Down> {
   static override summary = 'Stop an environment of the current branch; its volumes (your data) stay.'
@@ -18,9 +15,9 @@ export default class Down extends BaseCommand<typeof Down> {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Down)
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const deps = realDeps(this.reporter(flags.quiet))
-    const result = await withLock(project.stack.value.name, () => downStack(project, args.env, deps), {onWait: (h) => deps.reporter.info(`Waiting for another berth command on this project (${h})...`)})
+    const deps = await this.deps(this.reporter(flags.quiet))
+    const project = await this.project(flags.dir, deps)
+    const result = await down(project, args.env, deps)
     deps.reporter.info(result.removed ? `Stopped ${result.stack}; volumes kept.` : `${result.stack} was not running.`)
   }
 }

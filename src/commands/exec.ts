@@ -1,8 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {exec} from '../app/passthrough.js'
-import {loadProject} from '../app/project.js'
 import {BaseCommand} from '../cli/base.js'
-import {realCompose} from '../cli/deps.js'
 
 export default class Exec extends BaseCommand<typeof Exec> {
   static override summary = "Run a command in a service of the current branch's stack."
@@ -22,11 +20,11 @@ export default class Exec extends BaseCommand<typeof Exec> {
   }
 
   async run(): Promise<void> {
-    const {args, argv, flags} = await this.parse(Exec)
-    if (flags.debug) process.env.BERTH_DEBUG = '1'
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
+    const {args, argv, flags} = await this.parseWithBase(Exec)
+    const deps = await this.deps()
+    const project = await this.project(flags.dir, deps)
     const command = (argv as string[]).slice(1)
-    const code = await exec(project, realCompose(), {env: flags.env, service: args.service, command, user: flags.user, tty: Boolean(process.stdin.isTTY && process.stdout.isTTY)})
+    const code = await exec(project, {env: flags.env, service: args.service, command, user: flags.user, tty: Boolean(process.stdin.isTTY && process.stdout.isTTY)}, deps)
     if (code !== 0) this.exit(code)
   }
 }

@@ -1,8 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {logs} from '../app/passthrough.js'
-import {loadProject} from '../app/project.js'
 import {BaseCommand} from '../cli/base.js'
-import {realCompose} from '../cli/deps.js'
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = "Show the logs of the current branch's stack."
@@ -20,10 +18,10 @@ export default class Logs extends BaseCommand<typeof Logs> {
   }
 
   async run(): Promise<void> {
-    const {argv, flags} = await this.parse(Logs)
-    if (flags.debug) process.env.BERTH_DEBUG = '1'
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const code = await logs(project, realCompose(), {env: flags.env, services: argv as string[], follow: flags.follow, tail: flags.tail, timestamps: flags.timestamps})
+    const {argv, flags} = await this.parseWithBase(Logs)
+    const deps = await this.deps()
+    const project = await this.project(flags.dir, deps)
+    const code = await logs(project, {env: flags.env, services: argv as string[], follow: flags.follow, tail: flags.tail, timestamps: flags.timestamps}, deps)
     if (code !== 0) this.exit(code)
   }
 }

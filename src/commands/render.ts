@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
-import {defaultOutputFile, renderEnvironment, writeRendered} from '../app/render.js'
+import {defaultOutputFile, renderEnvironment} from '../app/render.js'
 import {BaseCommand} from '../cli/base.js'
-import {realCompose} from '../cli/deps.js'
 
 export default class Render extends BaseCommand<typeof Render> {
   static override summary = 'Render the Compose file of an environment.'
@@ -25,14 +24,15 @@ export default class Render extends BaseCommand<typeof Render> {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Render)
-    const {root, result, yaml} = await renderEnvironment({cwd: process.cwd(), dir: flags.dir, name: args.env})
+    const deps = await this.deps()
+    const {root, result, yaml} = await renderEnvironment({cwd: process.cwd(), dir: flags.dir, name: args.env}, deps)
     if (flags.stdout) {
       process.stdout.write(yaml)
       return
     }
     const file = flags.out ? path.resolve(flags.out) : defaultOutputFile(root, result.env.name)
-    writeRendered(file, yaml)
-    if (flags.check) await realCompose().run({project: result.project, file, projectDir: root}, ['config', '--quiet'])
+    deps.files.writeGenerated(file, yaml)
+    if (flags.check) await deps.compose.run({project: result.project, file, projectDir: root}, ['config', '--quiet'])
     process.stdout.write(`${path.relative(process.cwd(), file) || file}\n`)
   }
 }

@@ -1,8 +1,6 @@
 import {Flags} from '@oclif/core'
-import {loadProject} from '../app/project.js'
 import {collectStatus} from '../app/status.js'
 import {BaseCommand} from '../cli/base.js'
-import {Engine} from '../docker/engine.js'
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = "Show every berth stack of this project: services, state, health, ports."
@@ -15,10 +13,10 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run(): Promise<void> {
     const {flags} = await this.parseWithBase(Status)
-    const project = flags.all ? undefined : await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const engine = new Engine()
-    await engine.ping()
-    const stacks = await collectStatus(engine, {project: project?.stack.value.name})
+    const deps = await this.deps()
+    const project = flags.all ? undefined : await this.project(flags.dir, deps)
+    await deps.engine.ping()
+    const stacks = await collectStatus(deps.engine, {project: project?.stack.value.name})
     if (flags.json) {
       this.printJson({project: project?.stack.value.name ?? null, branch: project?.ctx.branch ?? null, stacks})
       return

@@ -1,9 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {loadProject} from '../app/project.js'
-import {realGit, switchBranch} from '../app/switch.js'
+import {switchBranch} from '../app/switch.js'
 import {BaseCommand} from '../cli/base.js'
-import {realDeps} from '../cli/deps.js'
-import {withLock} from '../infra/lock.js'
 
 export default class Switch extends BaseCommand<typeof Switch> {
   static override summary = "Check out a branch and run its stack with its own data."
@@ -29,15 +26,11 @@ export default class Switch extends BaseCommand<typeof Switch> {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Switch)
-    const reporter = this.reporter(flags.quiet || flags.json)
-    const load = () => loadProject({cwd: process.cwd(), dir: flags.dir})
-    const project = await load()
-    const deps = {...realDeps(reporter), git: realGit, reload: load}
-    const result = await withLock(
-      project.stack.value.name,
-      () => switchBranch(project, {branch: args.branch, env: flags.env, create: flags.create, stash: flags.stash, force: flags.force, waitTimeout: flags['wait-timeout']}, deps),
-      {onWait: (h) => reporter.info(`Waiting for another berth command on this project (${h})...`)},
-    )
+    const deps = await this.deps(this.reporter(flags.quiet || flags.json))
+    const reload = () => this.project(flags.dir, deps)
+    const project = await reload()
+    const options = {branch: args.branch, env: flags.env, create: flags.create, stash: flags.stash, force: flags.force, waitTimeout: flags['wait-timeout']}
+    const result = await switchBranch(project, options, reload, deps)
     if (flags.json) {
       this.printJson({from: result.from, to: result.to, paused: result.paused, stashed: result.stashed, stack: result.up.render.project, env: result.up.render.env.name, services: result.up.status?.services ?? []})
       return
@@ -45,6 +38,6 @@ export default class Switch extends BaseCommand<typeof Switch> {
     // cli-table3 is loaded only when a table is printed (not on every start-up).
     const {servicesTable} = await import('../cli/format.js')
     process.stdout.write(`${servicesTable(result.up.status?.services ?? [])}\n`)
-    reporter.info(`On branch ${result.to}${result.paused.length ? `; ${result.paused.join(', ')} paused (kept warm)` : ''}.`)
+    deps.reporter.info(`On branch ${result.to}${result.paused.length ? `; ${result.paused.join(', ')} paused (kept warm)` : ''}.`)
   }
 }

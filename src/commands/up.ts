@@ -1,10 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
-import {loadProject} from '../app/project.js'
-import {upStack} from '../app/up.js'
+import {up} from '../app/up.js'
 import {BaseCommand} from '../cli/base.js'
-import {realDeps} from '../cli/deps.js'
-import {withLock} from '../infra/lock.js'
 
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start an environment of the current branch and wait until it is healthy.'
@@ -26,9 +23,9 @@ export default class Up extends BaseCommand<typeof Up> {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Up)
-    const reporter = this.reporter(flags.quiet || flags.json)
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const result = await withLock(project.stack.value.name, () => upStack(project, {env: args.env, build: flags.build, waitTimeout: flags['wait-timeout']}, realDeps(reporter)), {onWait: (h) => reporter.info(`Waiting for another berth command on this project (${h})...`)})
+    const deps = await this.deps(this.reporter(flags.quiet || flags.json))
+    const project = await this.project(flags.dir, deps)
+    const result = await up(project, {env: args.env, build: flags.build, waitTimeout: flags['wait-timeout']}, deps)
     if (flags.json) {
       this.printJson({stack: result.render.project, env: result.render.env.name, branch: project.ctx.branch, file: result.file, services: result.status?.services ?? []})
       return
@@ -38,6 +35,6 @@ export default class Up extends BaseCommand<typeof Up> {
     process.stdout.write(`${servicesTable(result.status?.services ?? [])}\n`)
     const urls = result.render.services.filter((s) => s.url).map((s) => `${s.name}: ${s.url}`)
     if (urls.length) process.stdout.write(`\n${urls.join('\n')}\n`)
-    reporter.info(`Compose file: ${path.relative(process.cwd(), result.file) || result.file}`)
+    deps.reporter.info(`Compose file: ${path.relative(process.cwd(), result.file) || result.file}`)
   }
 }

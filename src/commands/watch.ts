@@ -1,9 +1,6 @@
 import {Flags} from '@oclif/core'
-import {loadProject} from '../app/project.js'
 import {watchProject} from '../app/watch.js'
 import {BaseCommand} from '../cli/base.js'
-import {realDeps} from '../cli/deps.js'
-import {withLock} from '../infra/lock.js'
 
 export default class Watch extends BaseCommand<typeof Watch> {
   static override summary = 'Follow git checkouts and berth.yml changes: restack automatically.'
@@ -17,14 +14,12 @@ export default class Watch extends BaseCommand<typeof Watch> {
 
   async run(): Promise<void> {
     const {flags} = await this.parseWithBase(Watch)
-    const reporter = this.reporter()
-    const load = () => loadProject({cwd: process.cwd(), dir: flags.dir})
-    const project = await load()
-    const deps = {...realDeps(reporter), reload: load}
-    const locked = <T>(fn: () => Promise<T>) => withLock(project.stack.value.name, fn, {onWait: (h) => reporter.info(`Waiting for another berth command on this project (${h})...`)})
+    const deps = await this.deps()
+    const reload = () => this.project(flags.dir, deps)
+    const project = await reload()
     // The watch starts before the first up, so a checkout during it is not missed.
-    const watcher = await watchProject(project, {env: flags.env, debounceMs: flags.debounce, locked, upAtStart: !flags['no-up']}, deps)
-    reporter.info(`Watching ${watcher.paths.join(', ')} (Ctrl-C to stop; the stack keeps running)`)
+    const watcher = await watchProject(project, {env: flags.env, debounceMs: flags.debounce, upAtStart: !flags['no-up']}, reload, deps)
+    deps.reporter.info(`Watching ${watcher.paths.join(', ')} (Ctrl-C to stop; the stack keeps running)`)
     await new Promise<void>((resolve) => {
       const stop = () => resolve()
       process.once('SIGINT', stop)

@@ -58,3 +58,10 @@ export function routedServices(spec: DoorSpec): string[] {
 export function doorAlias(service: string): string {
   return `berth-route-${service}`
 }
+
+/** The door's image before the image map (any image with Node runs runtime/door.cjs). */
+export const DOOR_IMAGE = 'node:20-bookworm-slim'
+export const DOOR_DIGEST_LABEL = 'dev.berth.door.digest'
+export const DOOR_ROUTES_LABEL = 'dev.berth.door.routes'
+/** How many other branches' stacks stay paused per environment and work tree (berth.yml keep_warm). */
+export const DEFAULT_KEEP_WARM = 2

@@ -5,6 +5,11 @@
  */
 import {createHash} from 'node:crypto'
 
+/** The stack file at the root of an app repository. */
+export const STACK_FILE = 'berth.yml'
+/** The folder of generated files next to it (it ignores itself in git). */
+export const OUTPUT_DIR = '.berth'
+
 export function shortHash(text: string, length = 8): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, length)
 }
@@ -87,3 +92,21 @@ export const LABEL = {
   /** The front door a stack's containers are routed through (src/core/door.ts). */
   door: 'dev.berth.door',
 } as const
+
+/** A seeded volume: the volume it was copied from. */
+export const SEED_FROM_LABEL = 'dev.berth.seed-from'
+/**
+ * A seeded volume's identity, set when berth creates it. Docker's CreatedAt of a local volume is the
+ * change time of its folder, which moves whenever the service adds a file at the top (redis's dump.rdb):
+ * it cannot tell "the volume seen complete" from "a new volume of the same name".
+ */
+export const SEED_ID_LABEL = 'dev.berth.seed-id'
+/** berth's copy and check helper containers. */
+export const HELPER_LABEL = 'dev.berth.helper'
+/** Written into a volume before a copy starts, removed after it succeeded (runtime/clone.sh). */
+export const CLONE_MARKER = '.berth-clone-incomplete'
+
+/** The data volume of a service's key on a branch (where a branch's copy comes from, or goes to). */
+export function branchDataVolume(v: {project: string; env: string; branch: string | null; service: string; key: string}): string {
+  return volumeName({...v, kind: 'data'})
+}

@@ -13,6 +13,13 @@ import type {RenderResult} from './render.js'
 /** Bump when the stored shape or the meaning of a key field changes. */
 export const RENDER_CACHE_FORMAT = 1
 
+/** Environment names that are safe as file names (berth.yml's envName pattern); others are not cached. */
+const SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
+
+export function isCacheableEnv(env: string): boolean {
+  return SAFE_NAME.test(env)
+}
+
 /** Environment variables read while loading or rendering a project (see project.ts, user-config.ts, git.ts). */
 export const KEY_VARS = ['BERTH_IMAGE_MAP', 'BERTH_REGISTRY', 'BERTH_PORT_OFFSET', 'BERTH_BRANCH', 'BERTH_CONFIG', 'XDG_CONFIG_HOME', 'HOME'] as const
 

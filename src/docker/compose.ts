@@ -3,26 +3,10 @@
  * arrays. v2 is detected once; a missing CLI or a Compose v1-only machine gets a clear error.
  */
 import {spawn} from 'node:child_process'
+import type {ComposePort, ComposeTarget, RunOptions, RunResult} from '../app/ports.js'
 import {BerthError, ExitCode} from '../core/errors.js'
 
-export interface RunResult {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-export interface RunOptions {
-  cwd?: string
-  /** Live output of the child (progress), besides being kept in the result. */
-  onStdout?: (chunk: Buffer) => void
-  onStderr?: (chunk: Buffer) => void
-  /** Give the child our terminal (interactive exec, logs -f). */
-  inherit?: boolean
-  /** Compose's progress style (its global --progress flag). */
-  progress?: 'tty' | 'plain' | 'quiet'
-  /** Let the child write to our stderr directly (a terminal: Compose draws its own progress there). */
-  inheritStderr?: boolean
-}
+export type {ComposeTarget, RunOptions, RunResult} from '../app/ports.js'
 
 const TAIL = 40
 
@@ -73,19 +57,13 @@ export function runProcess(file: string, args: string[], options: RunOptions & {
   })
 }
 
-export interface ComposeTarget {
-  project: string
-  file?: string
-  projectDir?: string
-}
-
 /** Where a detected Compose version is remembered between runs, under a fingerprint of the CLI's files. */
 export interface VersionMemo {
   get(fingerprint: string): string | undefined
   set(fingerprint: string, version: string): void
 }
 
-export class ComposeCli {
+export class ComposeCli implements ComposePort {
   private versionPromise?: Promise<string>
 
   constructor(

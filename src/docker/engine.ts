@@ -4,10 +4,11 @@
  */
 import type Dockerode from 'dockerode'
 import {BerthError, ExitCode} from '../core/errors.js'
-import {describeEndpoint, dockerodeOptions, resolveEngineEndpoint} from '../infra/docker-context.js'
+import {describeEndpoint, dockerodeOptions, resolveEngineEndpoint} from './context.js'
 
-export type ContainerInfo = Dockerode.ContainerInfo
-export type VolumeInfo = Dockerode.VolumeInspectInfo & {CreatedAt?: string}
+import type {ContainerInfo, EnginePort, VolumeInfo} from '../app/ports.js'
+
+export type {ContainerInfo, VolumeInfo} from '../app/ports.js'
 
 export function unreachable(cause: unknown, address = describeEndpoint({context: 'default'})): BerthError {
   const detail = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause)
@@ -22,7 +23,7 @@ function labelFilters(labels: Record<string, string | undefined>): string[] {
   return Object.entries(labels).map(([k, v]) => (v === undefined ? k : `${k}=${v}`))
 }
 
-export class Engine {
+export class Engine implements EnginePort {
   private client?: Promise<Dockerode>
 
   /** Where the engine is, for messages (the docker CLI's choice: DOCKER_HOST, else the current context). */

@@ -5,13 +5,12 @@
  */
 import {mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {OUTPUT_DIR} from './paths.js'
+import type {CacheStore} from '../app/ports.js'
+import {OUTPUT_DIR} from '../core/naming.js'
+import {isCacheableEnv} from '../core/render-cache.js'
 import {trace} from './trace.js'
 
-export interface CacheStore {
-  read(root: string, env: string): string | undefined
-  write(root: string, env: string, text: string): void
-}
+export type {CacheStore} from '../app/ports.js'
 
 /** Create the folder; when it is .berth, make sure it ignores itself in git. */
 export function ensureOutputDir(dir: string): void {
@@ -24,11 +23,8 @@ export function ensureOutputDir(dir: string): void {
   }
 }
 
-/** Environment names that are safe as file names (berth.yml's envName pattern); others are not cached. */
-const SAFE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/
-
 export function cacheFile(root: string, env: string): string | undefined {
-  return SAFE_NAME.test(env) ? path.join(root, OUTPUT_DIR, 'cache', `${env}.json`) : undefined
+  return isCacheableEnv(env) ? path.join(root, OUTPUT_DIR, 'cache', `${env}.json`) : undefined
 }
 
 export const fsCacheStore: CacheStore = {

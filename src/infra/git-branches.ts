@@ -3,19 +3,10 @@ import {realpathSync} from 'node:fs'
 import path from 'node:path'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {worktreePortOffset, type BaseBranchFacts} from '../core/branches.js'
-import {findWorkTree, git} from './git.js'
+import type {GitPort, WorktreeInfo} from '../app/ports.js'
+import {currentBranch, findWorkTree, git} from './git.js'
 
-export interface WorktreeInfo {
-  /** This work tree's git dir (.git, or .git/worktrees/NAME in a linked worktree): holds its HEAD. */
-  gitDir: string
-  /** The repository's common dir (.git of the main checkout). */
-  commonDir: string
-  /** Top folder of this work tree. */
-  top: string
-  linked: boolean
-  /** The worktree's name (folder under .git/worktrees), or "" for the main checkout. */
-  name: string
-}
+export type {WorktreeInfo} from '../app/ports.js'
 
 /** Where this work tree's git data is; undefined outside git. */
 export async function worktreeInfo(cwd: string): Promise<WorktreeInfo | undefined> {
@@ -91,4 +82,19 @@ export async function worktreeOffsetOf(cwd: string): Promise<number> {
   const info = await worktreeInfo(cwd)
   if (!info?.linked) return 0
   return worktreePortOffset({linked: true, name: info.name, path: info.top})
+}
+
+/** The git port: every call an argv array, run in the folder given. */
+export function gitAdapter(env: NodeJS.ProcessEnv = process.env): GitPort {
+  return {
+    currentBranch: (root) => currentBranch(root, env),
+    worktreeOffset: worktreeOffsetOf,
+    worktreeInfo,
+    localBranches,
+    baseBranchFacts,
+    dirtyFiles,
+    branchExists,
+    stash,
+    checkout,
+  }
 }

@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {projectSlug, shortHash} from '../core/naming.js'
+import type {LockPort} from '../app/ports.js'
 
 export interface LockOptions {
   /** Seconds to wait for another command to finish. */
@@ -122,5 +123,32 @@ export async function withLock<T>(project: string, fn: () => Promise<T>, options
     return await fn()
   } finally {
     lock.release()
+  }
+}
+
+/**
+ * The lock port: re-entrant within one process (a use case that calls another holds the lock once),
+ * waiting up to BERTH_LOCK_TIMEOUT seconds.
+ */
+export function fileLock(options: {timeoutSeconds?: number; dir?: string} = {}): LockPort {
+  const held = new Map<string, {count: number; lock: Lock}>()
+  return {
+    async hold(project, fn, onWait) {
+      const mine = held.get(project)
+      if (mine) {
+        mine.count++
+      } else {
+        held.set(project, {count: 1, lock: await acquireLock(project, {...options, onWait})})
+      }
+      try {
+        return await fn()
+      } finally {
+        const h = held.get(project)!
+        if (--h.count === 0) {
+          held.delete(project)
+          h.lock.release()
+        }
+      }
+    },
   }
 }

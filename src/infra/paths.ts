@@ -1,6 +1,9 @@
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import type {InstallPort} from '../app/ports.js'
+import {BUILD_INFO} from './build-info.js'
+import {fsCacheStore} from './cache-store.js'
 
 /** The berth package folder (holds templates/ and schema/): from dist/index.js or src/infra/paths.ts alike. */
 function packageRoot(): string {
@@ -16,5 +19,16 @@ export const PACKAGE_ROOT = packageRoot()
 export const BUILTIN_TEMPLATES = path.join(PACKAGE_ROOT, 'templates')
 export const RUNTIME_DIR = path.join(PACKAGE_ROOT, 'runtime')
 export const SCHEMA_FILE = path.join(PACKAGE_ROOT, 'schema', 'berth.schema.json')
-export const STACK_FILE = 'berth.yml'
-export const OUTPUT_DIR = '.berth'
+
+/** The install port: where berth's own files are, its build, and the render cache (off with BERTH_NO_CACHE=1 or from source). */
+export function installation(env: NodeJS.ProcessEnv = process.env): InstallPort {
+  return {
+    packageRoot: PACKAGE_ROOT,
+    builtinTemplates: BUILTIN_TEMPLATES,
+    runtimeDir: RUNTIME_DIR,
+    schemaFile: SCHEMA_FILE,
+    runtimeScript: (name) => readFileSync(path.join(RUNTIME_DIR, name), 'utf8'),
+    build: BUILD_INFO,
+    cache: BUILD_INFO && env.BERTH_NO_CACHE !== '1' ? fsCacheStore : null,
+  }
+}

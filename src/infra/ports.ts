@@ -1,6 +1,7 @@
 /** Host port checks: can we bind it, and if not, who holds it (Linux /proc; best effort elsewhere). */
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import net from 'node:net'
+import type {HostPortsPort} from '../app/ports.js'
 
 export function canBind(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -69,3 +70,5 @@ export function describeListener(port: number): string | undefined {
   }
   return undefined
 }
+
+export const hostPorts: HostPortsPort = {canBind, describeListener}

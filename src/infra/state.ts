@@ -8,26 +8,10 @@ import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {projectSlug, shortHash} from '../core/naming.js'
+import type {ProjectState} from '../core/state.js'
+import type {StatePort} from '../app/ports.js'
 
-export interface VolumeState {
-  /** ISO time of the last up that used it. */
-  lastUsed?: string
-  /** CreatedAt of the volume when its seeding was last seen complete. */
-  complete?: string
-}
-
-export interface ProjectState {
-  volumes: Record<string, VolumeState>
-  /** Containers paused for a copy and not yet resumed (a berth killed mid-copy leaves them here). */
-  paused?: string[]
-  /** Per stack (Compose project): the digest of the file last brought up, and since when it is paused (kept warm). */
-  stacks?: Record<string, StackState>
-}
-
-export interface StackState {
-  yaml?: string
-  pausedAt?: string
-}
+export type {ProjectState, StackState, VolumeState} from '../core/state.js'
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BERTH_STATE_DIR) return env.BERTH_STATE_DIR
@@ -64,4 +48,9 @@ export function updateState(project: string, change: (s: ProjectState) => void, 
   } catch {
     // state is a convenience; the volumes are the truth
   }
+}
+
+/** The state port over the state folder of this environment. */
+export function fileState(env: NodeJS.ProcessEnv = process.env): StatePort {
+  return {read: (project) => readState(project, env), update: (project, change) => updateState(project, change, env)}
 }

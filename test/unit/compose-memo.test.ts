@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ComposeCli} from '../../src/docker/compose.js'
-import {composeFingerprint, fileVersionMemo} from '../../src/infra/compose-memo.js'
+import {composeFingerprint, fileVersionMemo} from '../../src/docker/compose-memo.js'
 
 /** A fake `docker` that answers a Compose version and counts its runs in a file. */
 function fakeDocker(version: string): {bin: string; runs: () => number; env: NodeJS.ProcessEnv} {

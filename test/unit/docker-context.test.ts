@@ -5,7 +5,7 @@ import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {dockerodeOptions, resolveEngineEndpoint} from '../../src/infra/docker-context.js'
+import {dockerodeOptions, resolveEngineEndpoint} from '../../src/docker/context.js'
 
 /** A DOCKER_CONFIG folder with these contexts (name -> host) and this current one. */
 function dockerConfig(contexts: Record<string, string>, current?: string, tls?: string): string {

@@ -5,7 +5,7 @@ import net from 'node:net'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {healthArgv} from '../../src/app/door.js'
+import {healthArgv} from '../../src/app/health.js'
 
 const DOOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../runtime/door.cjs')
 

@@ -4,10 +4,13 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadProject, type Project} from '../../src/app/project.js'
 import {renderProject} from '../../src/app/render.js'
-import {ROOT} from '../e2e/harness.js'
+import {testDeps} from './fakes.js'
+import {ROOT} from './helpers.js'
+
+const deps = testDeps()
 
 async function shop(offset = 0, edit?: (p: Project) => void): Promise<Project> {
-  const project = await loadProject({cwd: ROOT, dir: path.join(ROOT, 'stacks', 'shop'), env: {BERTH_BRANCH: 'feat/x', BERTH_PORT_OFFSET: String(offset), BERTH_CONFIG: '/nonexistent'}})
+  const project = await loadProject({cwd: ROOT, dir: path.join(ROOT, 'stacks', 'shop')}, testDeps({}, {BERTH_BRANCH: 'feat/x', BERTH_PORT_OFFSET: String(offset), BERTH_CONFIG: '/nonexistent'}))
   edit?.(project)
   return project
 }
@@ -19,7 +22,7 @@ describe('inspector ports in the rendered stack', () => {
     const project = await shop(300, (p) => {
       p.stack.value.services.api = {template: 'node', source: 'app', port: 8100}
     })
-    const {result} = await renderProject(project, 'dev')
+    const {result} = await renderProject(project, 'dev', deps)
     const inspectors = result.ports.filter((p) => p.role === 'inspector')
     expect(inspectors).toEqual([
       {service: 'api', bind: '127.0.0.1', host: 9229 + 300, container: 9229, role: 'inspector'},
@@ -37,20 +40,20 @@ describe('inspector ports in the rendered stack', () => {
     const project = await shop(0, (p) => {
       p.stack.value.bind = '0.0.0.0'
     })
-    const {result} = await renderProject(project, 'dev')
+    const {result} = await renderProject(project, 'dev', deps)
     const web = result.door.routes.filter((r) => r.service === 'web')
     expect(web.find((p) => p.port === 8000)!.bind).toBe('0.0.0.0')
     expect(web.find((p) => p.port === 9229)!.bind).toBe('127.0.0.1')
   })
 
   it('has no inspector in qa, nor for a service with inspector: false', async () => {
-    const qa = (await renderProject(await shop(), 'qa')).result
+    const qa = (await renderProject(await shop(), 'qa', deps)).result
     expect(qa.ports.filter((p) => p.role === 'inspector')).toEqual([])
     const qaWeb = (qa.compose.services as Record<string, Svc>).web
     expect(qaWeb.labels['dev.berth.inspector']).toBeUndefined()
     expect(qaWeb.environment.NODE_OPTIONS).toBeUndefined()
 
-    const off = (await renderProject(await shop(0, (p) => (p.stack.value.services.web.params = {...p.stack.value.services.web.params, inspector: false})), 'dev')).result
+    const off = (await renderProject(await shop(0, (p) => (p.stack.value.services.web.params = {...p.stack.value.services.web.params, inspector: false})), 'dev', deps)).result
     const web = (off.compose.services as Record<string, Svc>).web
     expect(off.ports.filter((p) => p.role === 'inspector')).toEqual([])
     expect(web.environment.NODE_OPTIONS).toBeUndefined()

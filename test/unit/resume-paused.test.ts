@@ -3,8 +3,8 @@ import {mkdtempSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {resumePaused} from '../../src/app/volumes.js'
-import {readState, updateState} from '../../src/infra/state.js'
+import {resumePaused} from '../../src/app/volumes/copy.js'
+import {fileState, readState, updateState} from '../../src/infra/state.js'
 
 describe('resuming containers left paused by an interrupted copy', () => {
   const saved = process.env.BERTH_STATE_DIR
@@ -25,7 +25,7 @@ describe('resuming containers left paused by an interrupted copy', () => {
         unpaused.push(id)
       },
     }
-    expect(await resumePaused(engine, 'shop')).toEqual(['aaa'])
+    expect(await resumePaused({engine, state: fileState()}, 'shop')).toEqual(['aaa'])
     expect(unpaused).toEqual(['aaa'])
     expect(readState('shop').paused).toBeUndefined()
   })
@@ -36,6 +36,6 @@ describe('resuming containers left paused by an interrupted copy', () => {
         throw new Error('must not be called')
       },
     }
-    expect(await resumePaused(engine, 'shop')).toEqual([])
+    expect(await resumePaused({engine, state: fileState()}, 'shop')).toEqual([])
   })
 })

@@ -1,9 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {loadProject} from '../../app/project.js'
-import {cloneBranchVolumes} from '../../app/volumes.js'
+import {cloneBranchVolumes} from '../../app/volumes/clone.js'
 import {BaseCommand} from '../../cli/base.js'
-import {Engine} from '../../docker/engine.js'
-import {withLock} from '../../infra/lock.js'
 
 export default class VolumesClone extends BaseCommand<typeof VolumesClone> {
   static override summary = "Copy a branch's data volumes to another branch."
@@ -22,12 +19,10 @@ export default class VolumesClone extends BaseCommand<typeof VolumesClone> {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(VolumesClone)
-    const reporter = this.reporter(flags.quiet || flags.json)
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const engine = new Engine()
-    await engine.ping()
-    const result = await withLock(project.stack.value.name, () => cloneBranchVolumes(project, args.from, args.to, flags.env, {engine, reporter}))
+    const deps = await this.deps(this.reporter(flags.quiet || flags.json))
+    const project = await this.project(flags.dir, deps)
+    const result = await cloneBranchVolumes(project, args.from, args.to, flags.env, deps)
     if (flags.json) this.printJson(result)
-    else reporter.info(`Copied ${result.volumes.length} volume(s) from ${args.from} to ${args.to}.`)
+    else deps.reporter.info(`Copied ${result.volumes.length} volume(s) from ${args.from} to ${args.to}.`)
   }
 }

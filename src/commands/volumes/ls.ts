@@ -1,9 +1,7 @@
 import {Flags} from '@oclif/core'
-import {loadProject} from '../../app/project.js'
-import {listVolumes} from '../../app/volumes.js'
+import {listVolumes} from '../../app/volumes/list.js'
 import {BaseCommand} from '../../cli/base.js'
 import {formatBytes} from '../../core/branches.js'
-import {Engine} from '../../docker/engine.js'
 
 export default class VolumesLs extends BaseCommand<typeof VolumesLs> {
   static override summary = "List the project's volumes: per-branch data, shared and cache."
@@ -17,10 +15,9 @@ export default class VolumesLs extends BaseCommand<typeof VolumesLs> {
 
   async run(): Promise<void> {
     const {flags} = await this.parseWithBase(VolumesLs)
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const engine = new Engine()
-    await engine.ping()
-    const volumes = await listVolumes(project, engine, {sizes: !flags['no-size']})
+    const deps = await this.deps()
+    const project = await this.project(flags.dir, deps)
+    const volumes = await listVolumes(project, deps, {sizes: !flags['no-size']})
     if (flags.json) {
       this.printJson({project: project.stack.value.name, branch: project.ctx.branch, volumes})
       return

@@ -1,10 +1,6 @@
 import {Flags} from '@oclif/core'
-import {loadProject} from '../../app/project.js'
-import {pruneVolumes} from '../../app/volumes.js'
+import {pruneVolumes} from '../../app/volumes/remove.js'
 import {BaseCommand} from '../../cli/base.js'
-import {terminalPrompt} from '../../cli/prompt.js'
-import {Engine} from '../../docker/engine.js'
-import {withLock} from '../../infra/lock.js'
 
 export default class VolumesPrune extends BaseCommand<typeof VolumesPrune> {
   static override summary = 'Remove the data volumes of branches git no longer has (asks first).'
@@ -20,15 +16,13 @@ export default class VolumesPrune extends BaseCommand<typeof VolumesPrune> {
 
   async run(): Promise<void> {
     const {flags} = await this.parseWithBase(VolumesPrune)
-    const reporter = this.reporter(flags.json)
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const engine = new Engine()
-    await engine.ping()
-    const result = await withLock(project.stack.value.name, () => pruneVolumes(project, {yes: flags.yes, prompt: terminalPrompt, dryRun: flags['dry-run'], detached: flags.detached}, {engine, reporter}))
+    const deps = await this.deps(this.reporter(flags.json))
+    const project = await this.project(flags.dir, deps)
+    const result = await pruneVolumes(project, {yes: flags.yes, dryRun: flags['dry-run'], detached: flags.detached}, deps)
     if (flags.json) return this.printJson({candidates: result.volumes.map((v) => ({volume: v.volume, branch: v.branch, env: v.env})), removed: result.removed, declined: result.declined})
-    if (result.volumes.length === 0) reporter.info('Nothing to prune: every data volume belongs to a branch git has.')
+    if (result.volumes.length === 0) deps.reporter.info('Nothing to prune: every data volume belongs to a branch git has.')
     else if (flags['dry-run']) process.stdout.write(`${result.volumes.map((v) => `${v.volume}\t${v.branch}`).join('\n')}\n`)
-    else if (result.declined) reporter.info('Nothing removed.')
-    else reporter.info(`Removed ${result.removed.length} volume(s).`)
+    else if (result.declined) deps.reporter.info('Nothing removed.')
+    else deps.reporter.info(`Removed ${result.removed.length} volume(s).`)
   }
 }

@@ -1,10 +1,6 @@
 import {Args, Flags} from '@oclif/core'
-import {loadProject} from '../../app/project.js'
-import {removeBranchVolumes} from '../../app/volumes.js'
+import {removeBranchVolumes} from '../../app/volumes/remove.js'
 import {BaseCommand} from '../../cli/base.js'
-import {terminalPrompt} from '../../cli/prompt.js'
-import {Engine} from '../../docker/engine.js'
-import {withLock} from '../../infra/lock.js'
 
 export default class VolumesRm extends BaseCommand<typeof VolumesRm> {
   static override summary = "Remove a branch's data volumes (asks first)."
@@ -21,14 +17,12 @@ export default class VolumesRm extends BaseCommand<typeof VolumesRm> {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(VolumesRm)
-    const reporter = this.reporter(flags.json)
-    const project = await loadProject({cwd: process.cwd(), dir: flags.dir})
-    const engine = new Engine()
-    await engine.ping()
-    const result = await withLock(project.stack.value.name, () => removeBranchVolumes(project, args.branch, {yes: flags.yes, prompt: terminalPrompt}, {engine, reporter}))
+    const deps = await this.deps(this.reporter(flags.json))
+    const project = await this.project(flags.dir, deps)
+    const result = await removeBranchVolumes(project, args.branch, {yes: flags.yes}, deps)
     if (flags.json) return this.printJson({branch: args.branch, removed: result.removed, declined: result.declined})
-    if (result.volumes.length === 0) reporter.info(`Branch ${JSON.stringify(args.branch)} has no data volumes.`)
-    else if (result.declined) reporter.info('Nothing removed.')
-    else reporter.info(`Removed ${result.removed.length} volume(s).`)
+    if (result.volumes.length === 0) deps.reporter.info(`Branch ${JSON.stringify(args.branch)} has no data volumes.`)
+    else if (result.declined) deps.reporter.info('Nothing removed.')
+    else deps.reporter.info(`Removed ${result.removed.length} volume(s).`)
   }
 }

@@ -1,16 +1,14 @@
 /**
- * The user's own settings (not the project's): ~/.config/berth/config.yml, or $BERTH_CONFIG.
+ * The user's own settings (not the project's): ~/.config/berth/config.yml, or $BERTH_CONFIG (the path
+ * comes from the adapters: src/infra/files.ts).
  *   images: {"node:20-bookworm-slim": "local/node:20"}
  *   registry: registry.example.com/mirror
  * BERTH_IMAGE_MAP and BERTH_REGISTRY in the environment win over the file.
  */
-import os from 'node:os'
-import path from 'node:path'
-import {ConfigError} from '../core/errors.js'
-import {parseImageMap} from '../core/images.js'
-import type {ProjectIO} from '../core/inputs.js'
-import {isPlainObject} from '../core/merge.js'
-import {fsProjectIO} from './fs-io.js'
+import {ConfigError} from './errors.js'
+import {parseImageMap} from './images.js'
+import type {ProjectIO} from './inputs.js'
+import {isPlainObject} from './merge.js'
 
 export interface UserConfig {
   file: string
@@ -18,15 +16,8 @@ export interface UserConfig {
   registry?: string
 }
 
-export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.BERTH_CONFIG) return env.BERTH_CONFIG
-  const base = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config')
-  return path.join(base, 'berth', 'config.yml')
-}
-
-/** The user config (read through `io`; the YAML parser is loaded only when the file exists). */
-export async function loadUserConfig(env: NodeJS.ProcessEnv = process.env, io: Pick<ProjectIO, 'readText'> = fsProjectIO): Promise<UserConfig> {
-  const file = userConfigPath(env)
+/** The user config at `file` (read through `io`; the YAML parser is loaded only when the file exists). */
+export async function loadUserConfig(file: string, env: NodeJS.ProcessEnv, io: Pick<ProjectIO, 'readText'>): Promise<UserConfig> {
   let images: Record<string, string> = {}
   let registry: string | undefined
   let text: string | undefined

@@ -10,8 +10,8 @@ import {createHash} from 'node:crypto'
 import {accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type {VersionMemo} from '../docker/compose.js'
-import {stateDir} from './state.js'
+import type {VersionMemo} from './compose.js'
+import {stateDir} from '../infra/state.js'
 
 const PLUGIN_DIRS = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins']
 

@@ -1,0 +1,147 @@
+/**
+ * The front door (src/core/door.ts): create it, route it to a stack, remove it with the last stack.
+ *
+ * The door is a container of its own with its own network, made by berth through the engine (not part of
+ * any Compose project, so `docker compose down` of a stack never touches it). Routing is done by network
+ * attachment: only the active stack's containers are attached to the door's network, under door aliases
+ * (berth-route-SERVICE), so the door's static routes always reach the active branch.
+ */
+import {BerthError, ExitCode} from '../../core/errors.js'
+import {DOOR_DIGEST_LABEL, DOOR_IMAGE, DOOR_ROUTES_LABEL, doorAlias, routedServices, type DoorSpec} from '../../core/door.js'
+import {resolveImage} from '../../core/images.js'
+import {LABEL} from '../../core/naming.js'
+import type {RenderResult} from '../../core/render.js'
+import type {Deps, EnginePort} from '../ports.js'
+import type {Project} from '../project.js'
+import {attachedTo, COMPOSE_PROJECT, routed, stackOf} from './members.js'
+
+/** The door's image: BERTH_DOOR_IMAGE, else Node's slim image through the image map and registry. */
+export function doorImage(project: Project, env: NodeJS.ProcessEnv): string {
+  if (env.BERTH_DOOR_IMAGE) return env.BERTH_DOOR_IMAGE
+  const file = project.stack.value
+  return resolveImage(DOOR_IMAGE, {images: {...file.images, ...project.ctx.images}, registry: project.ctx.registry ?? file.registry})
+}
+
+/**
+ * The door of this stack's environment and work tree, running with these routes. An existing door with
+ * other routes is replaced (Docker cannot change published ports in place). No ports: no door.
+ */
+export async function ensureDoor(project: Project, result: RenderResult, deps: Pick<Deps, 'engine' | 'install' | 'env'>): Promise<'none' | 'running' | 'started' | 'created'> {
+  const {engine} = deps
+  const spec = result.door
+  const existing = await engine.inspectContainer(spec.name).catch((error: {statusCode?: number}) => {
+    if (error.statusCode === 404) return undefined
+    throw error
+  })
+  if (spec.routes.length === 0) {
+    if (existing) await removeDoor(engine, spec.name)
+    return 'none'
+  }
+  if (existing && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest) {
+    if (existing.State?.Running) return 'running'
+    await engine.startContainer(existing.Id)
+    return 'started'
+  }
+  if (existing) await engine.removeContainer(existing.Id, true)
+  const labels: Record<string, string> = {
+    [LABEL.project]: project.stack.value.name,
+    [LABEL.env]: result.env.name,
+    [LABEL.role]: 'door',
+    [LABEL.door]: spec.name,
+    [LABEL.worktree]: project.root,
+    [DOOR_DIGEST_LABEL]: spec.digest,
+    [DOOR_ROUTES_LABEL]: JSON.stringify(spec.routes),
+  }
+  await engine.ensureNetwork(spec.name, {[LABEL.project]: project.stack.value.name, [LABEL.env]: result.env.name, [LABEL.role]: 'door', [LABEL.door]: spec.name})
+  const image = doorImage(project, deps.env)
+  const exposed = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, {}]))
+  const bindings = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, [{HostIp: r.bind, HostPort: String(r.listen)}]]))
+  let id: string
+  try {
+    id = await engine.createContainer({
+      name: spec.name,
+      Image: image,
+      Cmd: ['node', '-e', deps.install.runtimeScript('door.cjs')],
+      Env: [`BERTH_DOOR_ROUTES=${JSON.stringify(spec.routes.map(({listen, host, port}) => ({listen, host, port})))}`],
+      Labels: labels,
+      ExposedPorts: exposed,
+      HostConfig: {PortBindings: bindings, NetworkMode: spec.name, Init: true, RestartPolicy: {Name: 'unless-stopped'}},
+    })
+  } catch (error) {
+    const e = error as {statusCode?: number}
+    if (e.statusCode === 404) {
+      throw new BerthError(`the image of berth's front door, ${image}, is not available`, {
+        exitCode: ExitCode.DOCKER,
+        hints: [`Pull it (docker pull ${image}), or map ${DOOR_IMAGE} to a local image with Node: BERTH_IMAGE_MAP=${DOOR_IMAGE}=IMAGE (or BERTH_DOOR_IMAGE=IMAGE).`],
+        cause: error,
+      })
+    }
+    if (e.statusCode === 409) return 'running' // another berth made it meanwhile (the lock makes this rare)
+    throw error
+  }
+  await engine.startContainer(id)
+  return 'created'
+}
+
+/**
+ * While Compose brings a stack up, attach each of its routed containers to the door the moment it starts,
+ * so the network attachment (a few hundred ms each) overlaps Compose's wait for health checks instead of
+ * following it. `stop()` ends the watch and says whether any was attached; routeDoor does whatever is left.
+ */
+export async function attachOnStart(engine: EnginePort, door: DoorSpec, stack: string): Promise<{stop(): Promise<boolean>}> {
+  if (door.routes.length === 0) return {stop: async () => false}
+  const wanted = new Set(routedServices(door))
+  const pending: Array<Promise<void>> = []
+  let attached = false
+  const unsubscribe = await engine
+    .onContainerStart({[COMPOSE_PROJECT]: stack, [LABEL.door]: door.name}, (id, labels) => {
+      const service = labels['com.docker.compose.service']
+      if (!service || !wanted.has(service)) return
+      pending.push(engine.connect(door.name, id, [doorAlias(service)]).then(() => void (attached = true), () => undefined))
+    })
+    .catch(() => () => undefined) // no events: routeDoor attaches them afterwards
+  return {
+    async stop() {
+      unsubscribe()
+      await Promise.all(pending)
+      return attached
+    },
+  }
+}
+
+/**
+ * Route the door to a stack: attach its routed containers under their door aliases, detach all others.
+ * `attached`: some were attached already (attachOnStart), so the door still has to drop old connections.
+ */
+export async function routeDoor(engine: EnginePort, door: DoorSpec, stack: string, attached = false): Promise<void> {
+  if (door.routes.length === 0) return
+  const wanted = new Set(routedServices(door))
+  const all = await routed(engine, door.name)
+  const changes: Array<Promise<void>> = []
+  for (const c of all) {
+    const mine = stackOf(c) === stack && wanted.has(c.Labels?.[LABEL.service] ?? '')
+    if (mine && !attachedTo(c, door.name)) changes.push(engine.connect(door.name, c.Id, [doorAlias(c.Labels![LABEL.service]!)]))
+    if (!mine && attachedTo(c, door.name)) changes.push(engine.disconnect(door.name, c.Id))
+  }
+  if (changes.length === 0 && !attached) return
+  await Promise.all(changes)
+  // Connections still open to the previous branch's containers are dropped.
+  await engine.signalContainer(door.name, 'SIGHUP').catch(() => undefined)
+}
+
+/** Remove a door container and its network (the stacks are not touched). */
+export async function removeDoor(engine: EnginePort, name: string): Promise<void> {
+  await engine.removeContainer(name, true)
+  await engine.removeNetwork(name).catch(() => undefined)
+}
+
+/**
+ * Remove the door when no stack uses it any more: no container routed through it is running or paused,
+ * and none (even stopped) is still attached to its network. Returns whether it was removed.
+ */
+export async function removeDoorIfIdle(engine: EnginePort, name: string): Promise<boolean> {
+  const stacks = await routed(engine, name, true)
+  if (stacks.some((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting' || attachedTo(c, name))) return false
+  await removeDoor(engine, name)
+  return true
+}

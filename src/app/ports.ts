@@ -1,0 +1,272 @@
+/**
+ * What the use cases need from the outside world, and nothing more. `src/app/` imports only `src/core/`
+ * and this file; the adapters in `src/docker/` and `src/infra/` implement these ports, and one
+ * composition root (`src/cli/deps.ts`) builds the real ones per command. Tests hand in fakes.
+ */
+import type Dockerode from 'dockerode'
+import type {BaseBranchFacts} from '../core/branches.js'
+import type {ProjectIO} from '../core/inputs.js'
+import type {ProjectState} from '../core/state.js'
+
+export type {ProjectState, StackState, VolumeState} from '../core/state.js'
+
+// ---- The engine (dockerode) ---------------------------------------------------------------------
+
+export type ContainerInfo = Dockerode.ContainerInfo
+export type ContainerDetails = Dockerode.ContainerInspectInfo
+export type VolumeInfo = Dockerode.VolumeInspectInfo & {CreatedAt?: string}
+export type NetworkInfo = Dockerode.NetworkInspectInfo
+export type ContainerSpec = Dockerode.ContainerCreateOptions
+export type Labels = Record<string, string | undefined>
+
+export interface HelperSpec {
+  name: string
+  image: string
+  cmd: string[]
+  mounts: Array<{source: string; target: string; readOnly?: boolean}>
+  labels: Record<string, string>
+}
+
+export interface EnginePort {
+  /** Throws a BerthError (DOCKER) when the engine cannot be reached. */
+  ping(): Promise<void>
+  containers(labels: Labels, all?: boolean): Promise<ContainerInfo[]>
+  inspectContainer(id: string): Promise<ContainerDetails>
+  createContainer(spec: ContainerSpec): Promise<string>
+  startContainer(id: string): Promise<void>
+  stopContainer(id: string): Promise<void>
+  pauseContainer(id: string): Promise<void>
+  unpauseContainer(id: string): Promise<void>
+  signalContainer(id: string, signal: string): Promise<void>
+  /** Whether it existed. */
+  removeContainer(idOrName: string, force?: boolean): Promise<boolean>
+  /** Calls the handler for each container that starts with these labels; returns the unsubscribe. */
+  onContainerStart(labels: Labels, handler: (id: string, labels: Record<string, string>) => void): Promise<() => void>
+  execCapture(id: string, cmd: string[], timeoutMs?: number): Promise<{code: number; stdout: string; stderr: string}>
+  execPipe(id: string, cmd: string[], input: NodeJS.ReadableStream, output: NodeJS.WritableStream, errors?: NodeJS.WritableStream): Promise<void>
+  /** Run a one-shot container to its end (no network), then remove it. */
+  runHelper(spec: HelperSpec): Promise<{code: number; output: string}>
+  volumes(labels: Labels): Promise<VolumeInfo[]>
+  volume(name: string): Promise<VolumeInfo | undefined>
+  ensureVolume(name: string, labels: Record<string, string>): Promise<'created' | 'existed'>
+  removeVolume(name: string): Promise<void>
+  volumeSizes(): Promise<Map<string, number>>
+  containersUsingVolume(name: string, all?: boolean): Promise<ContainerInfo[]>
+  network(name: string): Promise<NetworkInfo | undefined>
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void>
+  removeNetwork(name: string): Promise<void>
+  removeNetworks(labels: Record<string, string>): Promise<void>
+  connect(network: string, container: string, aliases: string[]): Promise<void>
+  disconnect(network: string, container: string): Promise<void>
+}
+
+// ---- The Compose v2 CLI -------------------------------------------------------------------------
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunOptions {
+  cwd?: string
+  /** Live output of the child (progress), besides being kept in the result. */
+  onStdout?: (chunk: Buffer) => void
+  onStderr?: (chunk: Buffer) => void
+  /** Give the child our terminal (interactive exec, logs -f). */
+  inherit?: boolean
+  /** Compose's progress style (its global --progress flag). */
+  progress?: 'tty' | 'plain' | 'quiet'
+  /** Let the child write to our stderr directly (a terminal: Compose draws its own progress there). */
+  inheritStderr?: boolean
+}
+
+export interface ComposeTarget {
+  project: string
+  file?: string
+  projectDir?: string
+}
+
+export interface ComposePort {
+  /** The Compose v2 version; throws a BerthError (DOCKER) when only v1 or nothing is there. */
+  version(): Promise<string>
+  /** Throws a BerthError (COMPOSE) with Compose's own words when it fails. */
+  run(target: ComposeTarget, args: string[], options?: RunOptions): Promise<RunResult>
+  /** Hand the terminal to Compose; its exit code. */
+  passthrough(target: ComposeTarget, args: string[]): Promise<number>
+}
+
+// ---- git ----------------------------------------------------------------------------------------
+
+export interface WorktreeInfo {
+  /** This work tree's git dir (.git, or .git/worktrees/NAME in a linked worktree): holds its HEAD. */
+  gitDir: string
+  /** The repository's common dir (.git of the main checkout). */
+  commonDir: string
+  /** Top folder of this work tree. */
+  top: string
+  linked: boolean
+  /** The worktree's name (folder under .git/worktrees), or "" for the main checkout. */
+  name: string
+}
+
+export interface GitPort {
+  /** The branch checked out (BERTH_BRANCH wins), "detached-<sha>" on a detached HEAD, null outside git. */
+  currentBranch(root: string): Promise<string | null>
+  /** A linked worktree's port block (0 for the main checkout or outside git). */
+  worktreeOffset(root: string): Promise<number>
+  worktreeInfo(cwd: string): Promise<WorktreeInfo | undefined>
+  localBranches(cwd: string): Promise<string[]>
+  baseBranchFacts(cwd: string, configured?: string): Promise<BaseBranchFacts>
+  dirtyFiles(cwd: string): Promise<string[]>
+  branchExists(cwd: string, branch: string): Promise<boolean>
+  stash(cwd: string, message: string): Promise<void>
+  checkout(cwd: string, branch: string, create: boolean): Promise<void>
+}
+
+// ---- berth's own files: state, lock, render cache, generated files --------------------------------
+
+/** berth's small state per project (last use of volumes, copies seen complete, warm stacks). Best effort. */
+export interface StatePort {
+  read(project: string): ProjectState
+  /** Read, change and write back atomically; never fails a command. */
+  update(project: string, change: (s: ProjectState) => void): void
+}
+
+/** One berth command at a time per project. */
+export interface LockPort {
+  /** Run fn holding the project's lock; waits for another holder (onWait says who), exits LOCKED past the timeout. */
+  hold<T>(project: string, fn: () => Promise<T>, onWait?: (holder: string) => void): Promise<T>
+}
+
+/** Where rendered results are kept between runs (.berth/cache/ENV.json); reading and writing never fail. */
+export interface CacheStore {
+  read(root: string, env: string): string | undefined
+  write(root: string, env: string, text: string): void
+}
+
+export interface FilesPort {
+  /** Everything loading and rendering a project reads (recorded for the render cache). */
+  project: ProjectIO
+  /** Where the user config is looked for (~/.config/berth/config.yml, $BERTH_CONFIG). */
+  userConfigFile: string
+  /** Write atomically, only when the content changed (the folder made, .berth ignoring itself in git). */
+  writeGenerated(file: string, text: string): boolean
+  /** A text file berth reads outside the project (a source map, launch.json); undefined when absent. */
+  readOptional(file: string): string | undefined
+  /** Write a file of the user's (launch.json), making its folder. */
+  writeFile(file: string, text: string): void
+  /** Whether a path exists. */
+  exists(file: string): boolean
+}
+
+/** Where berth itself is installed, and which build it is. */
+export interface InstallPort {
+  packageRoot: string
+  builtinTemplates: string
+  runtimeDir: string
+  schemaFile: string
+  /** A file of berth's runtime/ folder (scripts run in containers). */
+  runtimeScript(name: string): string
+  /** berth's version and build fingerprint; undefined when running from source (no render cache then). */
+  build?: {version: string; build: string}
+  /** The render cache's store; null: none (BERTH_NO_CACHE=1). */
+  cache: CacheStore | null
+}
+
+// ---- The host ------------------------------------------------------------------------------------
+
+/** Host ports: is one free, and who holds it. */
+export interface HostPortsPort {
+  canBind(host: string, port: number): Promise<boolean>
+  describeListener(port: number): string | undefined
+}
+
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+/** Progress and messages for people, on stderr; results go to stdout (the command's job). */
+export interface Reporter {
+  /** Whether progress goes to a terminal (Compose may then draw its own). */
+  readonly tty: boolean
+  /** A step under way ("Rendering dev", "Starting 3 services"). */
+  step(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  /** Raw output of a child process (compose's progress), passed through. */
+  passthrough(chunk: string | Buffer): void
+  /** Timed lines for --debug / BERTH_DEBUG=1 only. */
+  trace?(message: string): void
+}
+
+/** Ctrl-C and SIGTERM, for use cases that must undo or record what they started. */
+export interface InterruptPort {
+  /** Calls `handler` on an interrupt until the returned function is called. */
+  watch(handler: () => void): () => void
+}
+
+/** Asks the user a yes/no question; undefined when nobody can answer (no terminal). */
+export interface Prompt {
+  confirm(message: string): Promise<boolean | undefined>
+}
+
+/** Watches files (chokidar): node_modules and .berth are ignored when registering, not after. */
+export interface FileWatcherPort {
+  watch(paths: string[], ignored: (p: string) => boolean, onChange: (file: string) => void): Promise<{close(): Promise<void>}>
+}
+
+// ---- Debugging -------------------------------------------------------------------------------------
+
+export interface InspectorTarget {
+  id: string
+  title: string
+  type?: string
+  url?: string
+  webSocketDebuggerUrl?: string
+  devtoolsFrontendUrl?: string
+}
+
+/** A DevTools Protocol session. */
+export interface CdpSession {
+  send<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>): Promise<T>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...params: any[]) => void): unknown
+  close(): Promise<void>
+}
+
+/** A 127.0.0.1 port on the host, each connection handed to `onSocket`. */
+export interface Bridge {
+  port: number
+  close(): Promise<void>
+}
+
+export interface DebugNetPort {
+  /** GET /json/list of an inspector (Node targets only). */
+  targets(host: string, port: number, timeoutMs?: number): Promise<InspectorTarget[]>
+  connect(ws: string): Promise<CdpSession>
+  /** Listen on 127.0.0.1:port (0: a free one); each connection is handed over as a duplex stream. */
+  listenLoopback(port: number, onSocket: (socket: NodeJS.ReadWriteStream & {destroy(): void}) => void): Promise<Bridge>
+}
+
+// ---- All of them ------------------------------------------------------------------------------------
+
+export interface Deps {
+  engine: EnginePort
+  compose: ComposePort
+  git: GitPort
+  state: StatePort
+  lock: LockPort
+  files: FilesPort
+  install: InstallPort
+  hostPorts: HostPortsPort
+  clock: Clock
+  interrupts: InterruptPort
+  reporter: Reporter
+  prompt: Prompt
+  watcher: FileWatcherPort
+  debug: DebugNetPort
+  /** The environment berth runs in (variables berth reads: BERTH_*, DOCKER_*). */
+  env: NodeJS.ProcessEnv
+}

@@ -1,0 +1,25 @@
+/**
+ * The shape of berth's small state per project, kept outside the volumes (labels cannot change after
+ * creation). Losing it loses nothing: last-used times restart, and clone checks run once again.
+ */
+export interface VolumeState {
+  /** ISO time of the last up that used it. */
+  lastUsed?: string
+  /** The seed id (or CreatedAt) of the volume when its seeding was last seen complete. */
+  complete?: string
+}
+
+export interface StackState {
+  /** Digest of the Compose file last brought up. */
+  yaml?: string
+  /** Since when it is paused (kept warm). */
+  pausedAt?: string
+}
+
+export interface ProjectState {
+  volumes: Record<string, VolumeState>
+  /** Containers paused for a copy and not yet resumed (a berth killed mid-copy leaves them here). */
+  paused?: string[]
+  /** Per stack (Compose project): the digest of the file last brought up, and since when it is paused (kept warm). */
+  stacks?: Record<string, StackState>
+}
