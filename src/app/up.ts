@@ -10,6 +10,7 @@ import type {Deps, Reporter, RunOptions} from './ports.js'
 import {checkDocker, checkPorts, portSiblings} from './preflight.js'
 import type {Project} from './project.js'
 import {defaultOutputFile, renderProject} from './render.js'
+import {validateRendered} from './validate.js'
 import {collectStatus, type StackStatus} from './status.js'
 import {prepareVolumes} from './volumes/prepare.js'
 
@@ -86,14 +87,15 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   for (const p of [engine.ping(), compose.version()]) p.catch(() => {})
   const {result, yaml} = await renderProject(project, options.env, deps)
   await checkDocker(engine, compose)
-  await clearTheWay(project, result, deps)
-
   const file = defaultOutputFile(project.root, result.env.name)
   deps.files.writeGenerated(file, yaml)
+  const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)
+  // Nothing has changed on the engine yet: a file Compose would refuse stops here.
+  await validateRendered(project, result, file, digest, deps)
+  await clearTheWay(project, result, deps)
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.
   await prepareVolumes(project, result, deps)
 
-  const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)
   const warm = !options.build && (await canResumeWarm(deps, result, digest, name))
   let healthyNow = new Set<string>()
   let attachedEarly = false

@@ -25,6 +25,13 @@ export default class Render extends BaseCommand<typeof Render> {
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Render)
     const deps = await this.deps()
+    if (flags.check) {
+      // The check names berth.yml lines: it needs the parsed project, not only the cached render.
+      const {renderAndCheck} = await import('../app/validate.js')
+      const {file} = await renderAndCheck(await this.project(flags.dir, deps), args.env, flags.out ? path.resolve(flags.out) : undefined, deps)
+      process.stdout.write(`${path.relative(process.cwd(), file) || file}\n`)
+      return
+    }
     const {root, result, yaml} = await renderEnvironment({cwd: process.cwd(), dir: flags.dir, name: args.env}, deps)
     if (flags.stdout) {
       process.stdout.write(yaml)
@@ -32,7 +39,6 @@ export default class Render extends BaseCommand<typeof Render> {
     }
     const file = flags.out ? path.resolve(flags.out) : defaultOutputFile(root, result.env.name)
     deps.files.writeGenerated(file, yaml)
-    if (flags.check) await deps.compose.run({project: result.project, file, projectDir: root}, ['config', '--quiet'])
     process.stdout.write(`${path.relative(process.cwd(), file) || file}\n`)
   }
 }

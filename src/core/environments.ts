@@ -57,5 +57,7 @@ export function resolveEnvironment(
     merged.services = deepMerge(merged.services, layer.services as Record<string, unknown>)
     if (layer.compose) merged.compose = deepMerge(merged.compose ?? {}, layer.compose)
   }
+  // An environment that extends none of the built-in ones still gets what the templates read.
+  merged.vars = {node_env: merged.mode === 'dev' ? 'development' : 'production', deploy_env: name.toUpperCase(), ...merged.vars}
   return merged
 }

@@ -1,5 +1,6 @@
 // An engine and a Compose CLI in memory, for unit tests of the use cases: containers, volumes and networks
 // as plain records, every call logged, and `compose up` making one running container per service.
+import {BerthError, ExitCode} from '../../src/core/errors.js'
 import type {ComposePort, ComposeTarget, ContainerInfo, EnginePort, HelperSpec, Labels, VolumeInfo} from '../../src/app/ports.js'
 
 interface FakeContainer {
@@ -146,6 +147,8 @@ export class FakeEngine implements EnginePort {
 /** Compose in memory: `up` makes (or starts) one running container per service named in `services`. */
 export class FakeCompose implements ComposePort {
   readonly runs: string[][] = []
+  /** Compose's stderr for a command that should fail (by its first argument). */
+  failing: Record<string, string> = {}
   constructor(
     private readonly engine: FakeEngine,
     private readonly services: (target: ComposeTarget) => Array<{name: string; labels: Record<string, string>}> = () => [],
@@ -156,6 +159,8 @@ export class FakeCompose implements ComposePort {
   async run(target: ComposeTarget, args: string[]) {
     this.runs.push(args)
     this.engine.calls.push(`compose ${args[0]}`)
+    const stderr = this.failing[args[0]]
+    if (stderr) throw new BerthError(`docker compose ${args[0]} failed (exit 15):\n  ${stderr}`, {exitCode: ExitCode.COMPOSE})
     if (args[0] === 'up') {
       for (const s of this.services(target)) {
         const existing = (await this.engine.containers({'com.docker.compose.project': target.project, 'com.docker.compose.service': s.name}))[0]

@@ -131,6 +131,13 @@ describe('render: qa and stage', () => {
     expect(svc(r, 'web').environment).toMatchObject({NODE_ENV: 'production', DEPLOY_ENV: 'QA', LOG_LEVEL: 'info'})
     expect(r.door.routes.find((x) => x.service === 'web')!.listen).toBe(38000)
   })
+
+  it('a custom environment that extends nothing gets NODE_ENV and DEPLOY_ENV from its mode and name', () => {
+    const dev = render(`${SHOP}  mine:\n    port_offset: 30000\n`, {env: 'mine', existing: EXISTING})
+    expect(svc(dev, 'web').environment).toMatchObject({NODE_ENV: 'development', DEPLOY_ENV: 'MINE'})
+    const prod = render(`${SHOP}  perf:\n    mode: prod\n    port_offset: 30000\n`, {env: 'perf', existing: EXISTING})
+    expect(svc(prod, 'web').environment).toMatchObject({NODE_ENV: 'production', DEPLOY_ENV: 'PERF'})
+  })
 })
 
 describe('render: images, overrides and escapes', () => {

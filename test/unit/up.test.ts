@@ -1,6 +1,6 @@
 // berth up, driven with an engine and Compose in memory: the order of its steps, validation before any
 // change, seeding a new branch's data from the base branch, and resuming a warm stack without Compose.
-import {cpSync, mkdtempSync, readFileSync} from 'node:fs'
+import {cpSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -20,9 +20,10 @@ function servicesOf(target: ComposeTarget) {
   return Object.entries(model.services).map(([name, s]) => ({name, labels: s.labels}))
 }
 
-async function shop(branch: string, over: (engine: FakeEngine) => Partial<Deps> = () => ({})): Promise<{project: Project; deps: Deps; engine: FakeEngine; compose: FakeCompose}> {
+async function shop(branch: string, over: (engine: FakeEngine) => Partial<Deps> = () => ({}), edit?: (berthYml: string) => string): Promise<{project: Project; deps: Deps; engine: FakeEngine; compose: FakeCompose}> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-up-'))
   cpSync(path.join(ROOT, 'stacks', 'shop'), dir, {recursive: true, filter: (src) => !/[/\\](node_modules|\.berth)$/.test(src)})
+  if (edit) writeFileSync(path.join(dir, 'berth.yml'), edit(readFileSync(path.join(dir, 'berth.yml'), 'utf8')))
   const engine = new FakeEngine()
   const compose = new FakeCompose(engine, servicesOf)
   const env = {BERTH_BRANCH: branch, BERTH_CONFIG: '/nonexistent/berth-config.yml'}
@@ -53,7 +54,7 @@ describe('berth up with fakes', () => {
     const error = await up(project, {env: 'dev'}, deps).catch((e) => e)
     expect(error.exitCode).toBe(ExitCode.PREFLIGHT)
     expect(error.message).toMatch(/port 8000 .* in use by pid 42 \(python3\)/)
-    expect(engine.calls.filter((c) => /^(volume|network|create|start|compose)/.test(c))).toEqual([])
+    expect(engine.calls.filter((c) => /^(volume|network|create|start|pause|compose up)/.test(c))).toEqual([])
     expect(engine.volumesByName.size).toBe(0)
   })
 
@@ -78,5 +79,24 @@ describe('berth up with fakes', () => {
     expect(compose.runs.filter((a) => a[0] === 'up')).toEqual([])
     expect(engine.calls).toEqual(expect.arrayContaining(['unpause web', 'unpause db', 'unpause cache']))
     expect([...engine.containersById.values()].filter((c) => c.State === 'paused')).toEqual([])
+  })
+
+  it('refuses a compose: fragment Compose rejects, at its berth.yml line, before changing anything', async () => {
+    const {project, deps, engine, compose} = await shop('main', () => ({}), (text) => `${text}compose:\n  volumes:\n    - a\n`)
+    compose.failing.config = `validating ${project.root}/.berth/dev.compose.yml: volumes must be a mapping`
+    const error = await up(project, {env: 'dev'}, deps).catch((e) => e)
+    expect(error.exitCode).toBe(ExitCode.CONFIG)
+    const line = readFileSync(project.file, 'utf8').split('\n').indexOf('  volumes:') + 1
+    expect(error.message).toMatch(new RegExp(`^berth\\.yml:${line}:3: volumes must be a mapping`))
+    expect(engine.calls.filter((c) => /^(volume|network|create|start|pause|compose up)/.test(c))).toEqual([])
+  })
+
+  it('refuses a restart policy the engine would refuse at up, with its line, before asking Compose', async () => {
+    const {project, deps, engine} = await shop('main', () => ({}), (text) => text.replace('    template: redis\n', '    template: redis\n    compose: {restart: sometimes}\n'))
+    const error = await up(project, {env: 'dev'}, deps).catch((e) => e)
+    expect(error.exitCode).toBe(ExitCode.CONFIG)
+    const line = readFileSync(project.file, 'utf8').split('\n').findIndex((l) => l.includes('restart: sometimes')) + 1
+    expect(error.message).toMatch(new RegExp(`^berth\\.yml:${line}:\\d+: services\\.cache\\.restart must be no, always, unless-stopped or on-failure`))
+    expect(engine.calls.filter((c) => c !== 'ping')).toEqual([])
   })
 })
