@@ -7,7 +7,7 @@
  */
 import {BerthError, ExitCode} from '../core/errors.js'
 import {LABEL} from '../core/naming.js'
-import {freezeStack, unfreeze, type Frozen} from './door/warm.js'
+import {freezeStack, retireStack, unfreeze, type Frozen} from './door/warm.js'
 import {locked} from './locked.js'
 import type {Deps} from './ports.js'
 import type {Project} from './project.js'
@@ -55,11 +55,11 @@ export async function freezeBranchStacks(project: Project, branch: string | null
     if (door) {
       deps.reporter.step(`Pausing ${stack} (branch ${branch}): kept warm for a quick switch back`)
       const f = await freezeStack(deps, door, stack, name)
-      if (f.stopped) deps.reporter.warn(`the engine could not pause ${stack}; it was stopped instead (containers and data stay)`)
+      if (f.stopped) deps.reporter.warn(`the engine could not pause ${stack}; it was stopped instead (its data stays)`)
       frozen.push(f)
     } else {
-      deps.reporter.step(`Stopping ${stack} (branch ${branch}; containers and volumes kept)`)
-      await deps.compose.run({project: stack}, ['stop'], composeOutput(deps.reporter))
+      deps.reporter.step(`Stopping ${stack} (branch ${branch}; its volumes stay)`)
+      await retireStack(deps, stack, composeOutput(deps.reporter))
     }
   }
   return frozen

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import {DEFAULT_KEEP_WARM} from '../core/door.js'
 import type {RenderResult} from '../core/render.js'
 import {attachOnStart, ensureDoor, removeDoorIfIdle, routeDoor} from './door/routing.js'
-import {canResumeWarm, freezeOthers, stopOthers, thawStack, trimWarm} from './door/warm.js'
+import {canResumeWarm, freezeOthers, retireStack, stopOthers, thawStack, trimWarm} from './door/warm.js'
 import {settleHealth, waitHealthy} from './health.js'
 import {locked} from './locked.js'
 import type {Deps, Reporter, RunOptions} from './ports.js'
@@ -46,14 +46,14 @@ async function clearTheWay(project: Project, result: RenderResult, deps: Deps): 
   for (const frozen of await freezeOthers(deps, result.door, result.project, name)) {
     reporter.step(
       frozen.stopped
-        ? `Stopped ${frozen.stack} (branch ${frozen.branch || 'none'}): the engine could not pause it; containers and data stay`
+        ? `Stopped ${frozen.stack} (branch ${frozen.branch || 'none'}): the engine could not pause it; its data stays`
         : `Paused ${frozen.stack} (branch ${frozen.branch || 'none'}): kept warm for a quick switch back`,
     )
   }
   // Stacks made by an older berth publish their ports themselves: stop them (containers and data stay).
   for (const sibling of await portSiblings(result.ports, result.project, {project: name, env: result.env.name}, engine)) {
-    reporter.step(`Stopping ${sibling.stack} (branch ${sibling.branch || 'none'}): it holds this stack's ports; its containers and data stay`)
-    await compose.run({project: sibling.stack}, ['stop'], composeOutput(reporter))
+    reporter.step(`Stopping ${sibling.stack} (branch ${sibling.branch || 'none'}): it holds this stack's ports; its data stays`)
+    await retireStack(deps, sibling.stack, composeOutput(reporter))
   }
   await checkPorts(result.ports, result.project, engine, deps.hostPorts, result.door.name)
 }

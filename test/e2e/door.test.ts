@@ -93,14 +93,16 @@ describe('front door and warm stacks', () => {
     expect(resolved).not.toContain(dbOnDoor)
   })
 
-  it('keep_warm: 0 stops the previous branch instead of pausing it', async () => {
+  it('keep_warm: 0 stops the previous branch instead of pausing it: its containers and network go, its data stays', async () => {
     const fx = await fixture((doc) => doc.set('keep_warm', 0))
     expect((await fx.run(['up', '-q'])).code).toBe(0)
+    const mainVolumes = (await volumesOf(fx.name)).filter((v) => v.includes('-dev-main-'))
+    expect(mainVolumes.length).toBeGreaterThan(0)
     const sw = await fx.run(['switch', '--create', 'feature', '-q'])
     expect(sw.code, sw.stderr).toBe(0)
-    const main = (await containersOf(fx.name)).filter((c) => c.name.includes('-dev-main-') && c.service !== 'web-setup')
-    expect(main.length).toBeGreaterThan(0)
-    expect(main.map((c) => c.state)).toEqual(main.map(() => 'exited'))
+    expect((await containersOf(fx.name)).filter((c) => c.name.includes('-dev-main-'))).toEqual([])
+    expect((await docker(['network', 'ls', '--format', '{{.Name}}', '--filter', `label=dev.berth.project=${fx.name}`])).split('\n').filter((n) => n.includes('-dev-main-'))).toEqual([])
+    expect((await volumesOf(fx.name)).filter((v) => v.includes('-dev-main-'))).toEqual(mainVolumes)
   })
 
   it('down stops the warm stacks, removes the current one and the door, and keeps every volume', async () => {
