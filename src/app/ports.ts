@@ -137,6 +137,8 @@ export interface StatePort {
 export interface LockPort {
   /** Run fn holding the project's lock; waits for another holder (onWait says who), exits LOCKED past the timeout. */
   hold<T>(project: string, fn: () => Promise<T>, onWait?: (holder: string) => void): Promise<T>
+  /** Run fn holding the lock if nobody else holds it now; else do nothing (undefined). */
+  holdIfFree<T>(project: string, fn: () => Promise<T>): Promise<T | undefined>
 }
 
 /** Where rendered results are kept between runs (.berth/cache/ENV.json); reading and writing never fail. */

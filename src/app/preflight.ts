@@ -25,6 +25,8 @@ export async function checkPorts(ports: PortBinding[], stack: string, engine: Pi
     seen.set(p.host, p)
   }
   const running = await engine.containers({}, false)
+  // A door of ours left half-started (Ctrl-C, a crash) may hold its ports through docker-proxy: up replaces it.
+  const ownDoor = door !== undefined && (await engine.containers({'dev.berth.door': door, 'dev.berth.role': 'door'}, true)).length > 0
   for (const p of ports) {
     const holders = publishing(running, p.host)
     if (holders.some((c) => c.Labels?.['com.docker.compose.project'] === stack || (door !== undefined && c.Labels?.['dev.berth.door'] === door && c.Labels?.['dev.berth.role'] === 'door'))) continue
@@ -34,7 +36,10 @@ export async function checkPorts(ports: PortBinding[], stack: string, engine: Pi
       const owner = foreign.Labels?.['dev.berth.stack'] ? ` (berth stack ${foreign.Labels['dev.berth.stack']})` : foreign.Labels?.['com.docker.compose.project'] ? ` (Compose project ${foreign.Labels['com.docker.compose.project']})` : ''
       throw portTaken(p, `container ${name}${owner}`)
     }
-    if (!(await probe.canBind(p.bind, p.host))) throw portTaken(p, probe.describeListener(p.host) ?? 'another process')
+    if (await probe.canBind(p.bind, p.host)) continue
+    const listener = probe.describeListener(p.host)
+    if (ownDoor && (listener === undefined || /docker-proxy/.test(listener))) continue
+    throw portTaken(p, listener ?? 'another process')
   }
 }
 

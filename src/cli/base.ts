@@ -22,6 +22,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected debugMode = process.env.BERTH_DEBUG === '1'
 
+  override async init(): Promise<void> {
+    await super.init()
+    if (!process.listeners('SIGINT').includes(onInterrupt)) process.on('SIGINT', onInterrupt)
+  }
+
   protected reporter(quiet = false): Reporter {
     return stderrReporter({quiet})
   }
@@ -82,6 +87,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const code = isBerthError(error) ? error.exitCode : ExitCode.FAILURE
     return this.exit(code)
   }
+}
+
+/**
+ * Ctrl-C: a use case that started something it must undo or record (a copy, a Compose run, a bridge)
+ * listens itself and ends with an INTERRUPTED error (exit 130) once it has; anywhere else berth stops
+ * at once with exit 130 (the project lock is released on exit).
+ */
+function onInterrupt(): void {
+  if (process.listenerCount('SIGINT') > 1) return
+  process.stderr.write('berth: interrupted\n')
+  process.exit(130)
 }
 
 /** oclif's parse error text ("Missing 1 required arg:\nto  Branch to copy to.\nSee more help with --help") on one line. */

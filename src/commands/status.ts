@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {recoverIfIdle} from '../app/recover.js'
 import {collectStatus} from '../app/status.js'
 import {BaseCommand} from '../cli/base.js'
 
@@ -16,6 +17,7 @@ export default class Status extends BaseCommand<typeof Status> {
     const deps = await this.deps()
     const project = flags.all ? undefined : await this.project(flags.dir, deps)
     await deps.engine.ping()
+    if (project) await recoverIfIdle(project.stack.value.name, deps)
     const stacks = await collectStatus(deps.engine, {project: project?.stack.value.name})
     if (flags.json) {
       this.printJson({project: project?.stack.value.name ?? null, branch: project?.ctx.branch ?? null, stacks})

@@ -20,6 +20,8 @@ export const ExitCode = {
   GIT: 7,
   /** Another berth command holds the project's lock. */
   LOCKED: 8,
+  /** Refused: it would overwrite or lose data (a volume that exists already). */
+  REFUSED: 9,
   /** Interrupted by Ctrl-C (SIGINT) after cleaning up. */
   INTERRUPTED: 130,
 } as const

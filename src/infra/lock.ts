@@ -132,7 +132,7 @@ export async function withLock<T>(project: string, fn: () => Promise<T>, options
  */
 export function fileLock(options: {timeoutSeconds?: number; dir?: string} = {}): LockPort {
   const held = new Map<string, {count: number; lock: Lock}>()
-  return {
+  const port: LockPort = {
     async hold(project, fn, onWait) {
       const mine = held.get(project)
       if (mine) {
@@ -150,5 +150,26 @@ export function fileLock(options: {timeoutSeconds?: number; dir?: string} = {}):
         }
       }
     },
+    async holdIfFree(project, fn) {
+      if (!held.has(project)) {
+        try {
+          held.set(project, {count: 0, lock: await acquireLock(project, {...options, timeoutSeconds: 0})})
+        } catch (error) {
+          if ((error as {exitCode?: number}).exitCode === ExitCode.LOCKED) return undefined
+          throw error
+        }
+      }
+      held.get(project)!.count++
+      try {
+        return await fn()
+      } finally {
+        const h = held.get(project)!
+        if (--h.count === 0) {
+          held.delete(project)
+          h.lock.release()
+        }
+      }
+    },
   }
+  return port
 }

@@ -172,7 +172,7 @@ describe('volumes clone', () => {
     expect(lines[2]).toMatch(/^\/v\/link 1 0:0 777 symbolic link$/)
     expect(lines[3]).toMatch(/^\/v \d+ 999:999 750 directory$/)
     const again = await fx.run(['volumes', 'clone', 'main', 'copy'])
-    expect(again.code).toBe(2) // never overwrites
+    expect(again.code).toBe(9) // never overwrites: refused
   })
 
   it('run again after it was interrupted, finishes the copy instead of refusing', async () => {

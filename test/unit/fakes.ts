@@ -34,7 +34,7 @@ export function testDeps(overrides: Partial<Deps> = {}, env: NodeJS.ProcessEnv =
     compose: refusing('compose'),
     git: gitAdapter(env),
     state: memoryState(),
-    lock: {hold: (_project, fn) => fn()},
+    lock: {hold: (_project, fn) => fn(), holdIfFree: (_project, fn) => fn()},
     files: diskFiles(env),
     install: {...installation(env), build: undefined, cache: null},
     hostPorts: {canBind: async () => true, describeListener: () => undefined},

@@ -4,11 +4,23 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ExitCode} from '../../src/core/errors.js'
-import {acquireLock, lockFile} from '../../src/infra/lock.js'
+import {acquireLock, fileLock, lockFile} from '../../src/infra/lock.js'
 
 const dir = () => mkdtempSync(path.join(os.tmpdir(), 'berth-lock-test-'))
 
 describe('project lock', () => {
+  it('holdIfFree runs nothing while another live process holds the lock, and runs once it is free', async () => {
+    const d = dir()
+    writeFileSync(lockFile('r', d), `${process.ppid}\nup\n`)
+    const ran: string[] = []
+    expect(await fileLock({dir: d}).holdIfFree('r', async () => void ran.push('held'))).toBeUndefined()
+    expect(ran).toEqual([])
+    const {unlinkSync} = await import('node:fs')
+    unlinkSync(lockFile('r', d))
+    expect(await fileLock({dir: d}).holdIfFree('r', async () => 'ran')).toBe('ran')
+    expect(existsSync(lockFile('r', d))).toBe(false)
+  })
+
   it('a second holder waits, then fails with LOCKED', async () => {
     const d = dir()
     // Another live process holds it: the parent of this test runner is alive.

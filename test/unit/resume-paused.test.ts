@@ -39,3 +39,32 @@ describe('resuming containers left paused by an interrupted copy', () => {
     expect(await resumePaused({engine, state: fileState()}, 'shop')).toEqual([])
   })
 })
+
+describe('read commands put right what a killed copy left, when no berth command is at work', () => {
+  const reporter = {tty: false, step() {}, info() {}, warn() {}, passthrough() {}}
+  const clock = {now: () => Date.now(), sleep: async () => undefined}
+
+  it('resumes the paused container when the lock is free', async () => {
+    const {FakeEngine} = await import('./fake-engine.js')
+    const {memoryState} = await import('./fakes.js')
+    const {recoverIfIdle} = await import('../../src/app/recover.js')
+    const engine = new FakeEngine()
+    const db = engine.addContainer('shop-dev-main-db-1', {'com.docker.compose.service': 'db'}, 'paused')
+    const state = memoryState({shop: {volumes: {}, paused: [db]}})
+    const lock = {hold: <T>(_p: string, fn: () => Promise<T>) => fn(), holdIfFree: <T>(_p: string, fn: () => Promise<T>) => fn()}
+    expect(await recoverIfIdle('shop', {engine, state, lock, reporter, clock})).toEqual([db])
+    expect(engine.containersById.get(db)?.State).toBe('running')
+  })
+
+  it('leaves it paused while another berth command holds the lock (its copy pauses on purpose)', async () => {
+    const {FakeEngine} = await import('./fake-engine.js')
+    const {memoryState} = await import('./fakes.js')
+    const {recoverIfIdle} = await import('../../src/app/recover.js')
+    const engine = new FakeEngine()
+    const db = engine.addContainer('shop-dev-main-db-1', {'com.docker.compose.service': 'db'}, 'paused')
+    const state = memoryState({shop: {volumes: {}, paused: [db]}})
+    const lock = {hold: <T>(_p: string, fn: () => Promise<T>) => fn(), holdIfFree: async () => undefined}
+    expect(await recoverIfIdle('shop', {engine, state, lock, reporter, clock})).toEqual([])
+    expect(engine.containersById.get(db)?.State).toBe('paused')
+  })
+})

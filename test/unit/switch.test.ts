@@ -30,6 +30,7 @@ function run(options: {branch: string; stash?: boolean; force?: boolean}, dirty:
         calls.push(`lock ${name}`)
         return fn()
       },
+      holdIfFree: (_name, fn) => fn(),
     },
   })
   return switchBranch(project, {env: 'dev', ...options}, reload, deps)

@@ -7,6 +7,7 @@ import {BerthError, ExitCode} from '../../core/errors.js'
 import {composeProjectName, LABEL} from '../../core/naming.js'
 import type {Bridge, ContainerInfo, Deps, EnginePort, InspectorTarget} from '../ports.js'
 import type {Project} from '../project.js'
+import {recoverIfIdle} from '../recover.js'
 import {openOnDemand} from './on-demand.js'
 
 export type {Bridge} from '../ports.js'
@@ -79,7 +80,8 @@ export interface TargetsResult {
 }
 
 /** The inspector targets of the stack's Node services (or one service), opening one on demand where needed. */
-export async function debugTargets(project: Project, options: {env: string; service?: string; bridgePort?: number}, deps: Pick<Deps, 'engine' | 'reporter' | 'debug' | 'clock' | 'install'>): Promise<TargetsResult> {
+export async function debugTargets(project: Project, options: {env: string; service?: string; bridgePort?: number}, deps: Pick<Deps, 'engine' | 'reporter' | 'debug' | 'clock' | 'install' | 'state' | 'lock'>): Promise<TargetsResult> {
+  await recoverIfIdle(project.stack.value.name, deps)
   const {stack, containers} = await debugContainers(project, options.env, options.service, deps.engine)
   const targets: DebugTarget[] = []
   const bridges: Bridge[] = []

@@ -26,7 +26,7 @@ export function doorImage(project: Project, env: NodeJS.ProcessEnv): string {
  * The door of this stack's environment and work tree, running with these routes. An existing door with
  * other routes is replaced (Docker cannot change published ports in place). No ports: no door.
  */
-export async function ensureDoor(project: Project, result: RenderResult, deps: Pick<Deps, 'engine' | 'install' | 'env'>): Promise<'none' | 'running' | 'started' | 'created'> {
+export async function ensureDoor(project: Project, result: RenderResult, deps: Pick<Deps, 'engine' | 'install' | 'env' | 'clock'>): Promise<'none' | 'running' | 'created'> {
   const {engine} = deps
   const spec = result.door
   const existing = await engine.inspectContainer(spec.name).catch((error: {statusCode?: number}) => {
@@ -37,11 +37,8 @@ export async function ensureDoor(project: Project, result: RenderResult, deps: P
     if (existing) await removeDoor(engine, spec.name)
     return 'none'
   }
-  if (existing && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest) {
-    if (existing.State?.Running) return 'running'
-    await engine.startContainer(existing.Id)
-    return 'started'
-  }
+  // A door with these routes that runs is kept; any other (other routes, stopped, half-started) is replaced.
+  if (existing?.State?.Running && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest) return 'running'
   if (existing) await engine.removeContainer(existing.Id, true)
   const labels: Record<string, string> = {
     [LABEL.project]: project.stack.value.name,
@@ -79,8 +76,21 @@ export async function ensureDoor(project: Project, result: RenderResult, deps: P
     if (e.statusCode === 409) return 'running' // another berth made it meanwhile (the lock makes this rare)
     throw error
   }
-  await engine.startContainer(id)
+  await startDoor(deps, id)
   return 'created'
+}
+
+/** Start the door; a port its replaced predecessor held may take a moment to be let go by docker-proxy. */
+async function startDoor(deps: Pick<Deps, 'engine' | 'clock'>, id: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.engine.startContainer(id)
+      return
+    } catch (error) {
+      if (attempt >= 10 || !/port is already allocated|address already in use/i.test((error as Error).message ?? '')) throw error
+      await deps.clock.sleep(300)
+    }
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 import {BerthError, ExitCode} from '../../core/errors.js'
 import {branchDataVolume, composeProjectName, HELPER_LABEL, LABEL, SEED_FROM_LABEL, SEED_ID_LABEL} from '../../core/naming.js'
 import {locked} from '../locked.js'
-import type {Deps} from '../ports.js'
+import type {Deps, ProjectState} from '../ports.js'
 import type {Project} from '../project.js'
 import {cloneInto, finishInterruptedCopy, helperImage, newSeedId, removeLeftoverHelpers, seedId, unfinishedCopyOf, type CopyDeps} from './copy.js'
 
@@ -35,24 +35,15 @@ async function cloneLocked(project: Project, from: string, to: string, env: stri
     delete labels[SEED_FROM_LABEL]
     return {source: s.Name, target, labels}
   })
+  pairs.sort((a, b) => a.target.localeCompare(b.target))
   await removeLeftoverHelpers(engine, file.name)
-  const state = deps.state.read(file.name)
-  // A target that exists is refused, unless it is this very copy, interrupted (killed, Ctrl-C): that one is finished.
-  const unfinished = new Set<string>()
-  for (const p of pairs) {
-    const existing = await engine.volume(p.target)
-    if (!existing) continue
-    if (unfinishedCopyOf(existing, state) === p.source) {
-      unfinished.add(p.target)
-      continue
-    }
-    throw new BerthError(`branch "${to}" already has volume ${p.target}; berth never overwrites data`, {
-      exitCode: ExitCode.USAGE,
-      hints: [`Remove it first if you mean it: berth volumes rm ${JSON.stringify(to)}`],
-    })
-  }
+  const {unfinished, done} = await earlierCopies(pairs, to, deps.state.read(file.name), deps)
   const image = helperImage(project, deps.env)
   for (const p of pairs) {
+    if (done.has(p.target)) {
+      reporter.step(`${p.target} was copied from ${p.source} by the interrupted run; kept as it is`)
+      continue
+    }
     if (unfinished.has(p.target)) await finishInterruptedCopy(deps, image, p.target, p.source, p.labels)
     else {
       await engine.ensureVolume(p.target, {...p.labels, [SEED_FROM_LABEL]: p.source, [SEED_ID_LABEL]: newSeedId()})
@@ -65,4 +56,30 @@ async function cloneLocked(project: Project, from: string, to: string, env: stri
     })
   }
   return {from, to, volumes: pairs.map(({source, target}) => ({source, target}))}
+}
+
+/**
+ * The targets that exist already. Each must be this very copy from the same source: unfinished (killed,
+ * Ctrl-C), it is finished; complete, it is kept as it is, but only while another one is unfinished (a run
+ * again after an interruption). Anything else is refused: berth never overwrites data.
+ */
+async function earlierCopies(pairs: Array<{source: string; target: string}>, to: string, state: ProjectState, deps: Pick<Deps, 'engine'>): Promise<{unfinished: Set<string>; done: Set<string>}> {
+  const unfinished = new Set<string>()
+  const done = new Set<string>()
+  let foreign: string | undefined
+  for (const p of pairs) {
+    const existing = await deps.engine.volume(p.target)
+    if (!existing) continue
+    if (unfinishedCopyOf(existing, state) === p.source) unfinished.add(p.target)
+    else if (existing.Labels?.[SEED_FROM_LABEL] === p.source) done.add(p.target)
+    else foreign ??= p.target
+  }
+  const refused = foreign ?? (unfinished.size === 0 ? [...done][0] : undefined)
+  if (refused) {
+    throw new BerthError(`branch "${to}" already has volume ${refused}; berth never overwrites data`, {
+      exitCode: ExitCode.REFUSED,
+      hints: [`Remove it first if you mean it: berth volumes rm ${JSON.stringify(to)}`],
+    })
+  }
+  return {unfinished, done}
 }

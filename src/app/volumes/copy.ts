@@ -116,8 +116,12 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
     }
     const mounts = [{source: spec.target, target: '/to'}]
     if (spec.source) mounts.push({source: spec.source, target: '/from', readOnly: true} as (typeof mounts)[number])
-    const r = await engine.runHelper({name, image: spec.image, cmd: ['bash', '-c', deps.install.runtimeScript('clone.sh')], mounts, labels: {...spec.labels, [HELPER_LABEL]: 'clone'}})
-    if (interrupted) throw new BerthError(`interrupted while copying into ${spec.target}; it will be redone next time`, {exitCode: ExitCode.INTERRUPTED})
+    const stopped = () => new BerthError(`interrupted while copying into ${spec.target}; run the same command again to finish it`, {exitCode: ExitCode.INTERRUPTED})
+    const r = await engine.runHelper({name, image: spec.image, cmd: ['bash', '-c', deps.install.runtimeScript('clone.sh')], mounts, labels: {...spec.labels, [HELPER_LABEL]: 'clone'}}).catch((error: unknown) => {
+      // The helper was removed under it (Ctrl-C): the engine's complaint about it is not the news.
+      throw interrupted ? stopped() : error
+    })
+    if (interrupted) throw stopped()
     if (r.code !== 0) {
       throw new BerthError(`copying volume ${spec.source} into ${spec.target} failed (exit ${r.code}): ${r.output.trim().split('\n').slice(-5).join(' / ')}`, {
         exitCode: ExitCode.DOCKER,

@@ -1,6 +1,7 @@
 /** berth volumes ls: the project's volumes, with their branch, size, whether git still has the branch, last use. */
 import {HELPER_LABEL, LABEL} from '../../core/naming.js'
 import type {Deps, VolumeInfo} from '../ports.js'
+import {recoverIfIdle} from '../recover.js'
 import type {Project} from '../project.js'
 
 export interface VolumeEntry {
@@ -41,10 +42,11 @@ function toEntry(v: VolumeInfo, sizes: Map<string, number>, branches: Set<string
   }
 }
 
-export async function listVolumes(project: Project, deps: Pick<Deps, 'engine' | 'git' | 'state'>, options: {sizes?: boolean} = {}): Promise<VolumeEntry[]> {
+export async function listVolumes(project: Project, deps: Pick<Deps, 'engine' | 'git' | 'state' | 'lock' | 'reporter' | 'clock'>, options: {sizes?: boolean} = {}): Promise<VolumeEntry[]> {
   const {engine} = deps
   await engine.ping()
   const name = project.stack.value.name
+  await recoverIfIdle(name, deps)
   const [volumes, sizes, branches] = await Promise.all([
     engine.volumes({[LABEL.project]: name}),
     options.sizes === false ? Promise.resolve(new Map<string, number>()) : engine.volumeSizes(),

@@ -7,7 +7,7 @@ import type {Deps, Prompt} from '../ports.js'
 import type {Project} from '../project.js'
 import {listVolumes, type VolumeEntry} from './list.js'
 
-type RemoveDeps = Pick<Deps, 'engine' | 'git' | 'state' | 'reporter'>
+type RemoveDeps = Pick<Deps, 'engine' | 'git' | 'state' | 'reporter' | 'clock'>
 type UseCaseDeps = RemoveDeps & Pick<Deps, 'prompt' | 'lock'>
 
 async function confirmOrRefuse(prompt: Prompt | undefined, yes: boolean | undefined, question: string): Promise<boolean> {
