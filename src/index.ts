@@ -3,7 +3,7 @@
  * statically) into dist/index.js, so start-up reads one file instead of hundreds; oclif finds the
  * commands here (the "explicit" discovery strategy in package.json).
  */
-import {execute} from '@oclif/core'
+import {flush, handle, run, settings} from '@oclif/core'
 import Debug from './commands/debug.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
@@ -35,5 +35,51 @@ export const COMMANDS = {
 }
 
 export async function main(dir: string, development = false): Promise<void> {
-  await execute({dir, development})
+  if (development) {
+    process.env.NODE_ENV = 'development'
+    settings.debug = true
+  }
+  try {
+    await run(process.argv.slice(2), dir)
+    await flush()
+  } catch (error) {
+    // What the commands did not catch themselves: an unknown command, mostly. oclif's exit() is an error too.
+    const e = error as Error & {oclif?: {exit?: number}}
+    const unknown = /^command (\S+) not found$/.exec(e.message ?? '')
+    if (unknown) return unknownCommand(unknown[1].replaceAll(':', ' '))
+    if (e.oclif?.exit !== undefined && e.message?.startsWith('EEXIT')) {
+      process.exitCode = e.oclif.exit
+      return
+    }
+    await handle(e)
+  }
+}
+
+/** `berth frobnicate`: one line, the closest command, exit 2. */
+function unknownCommand(given: string): void {
+  const commands = Object.keys(COMMANDS).map((id) => id.replaceAll(':', ' '))
+  const near = closest(given, commands)
+  const red = process.stderr.isTTY && !process.env.NO_COLOR ? (t: string) => `\u001B[31m${t}\u001B[39m` : (t: string) => t
+  process.stderr.write(`${red('berth: error:')} unknown command "${given}"${near ? `; did you mean "${near}"?` : ''}\n  Try this: ${near ? `berth ${near} --help, or ` : ''}berth --help for the list of commands\n`)
+  process.exitCode = 2
+}
+
+/** The command nearest to what was typed (edit distance), if it is near enough to be a typo. */
+export function closest(given: string, commands: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({length: b.length + 1}, (_, j) => j)
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]
+      row[0] = i
+      for (let j = 1; j <= b.length; j++) {
+        const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+        prev = row[j]
+        row[j] = next
+      }
+    }
+    return row[b.length]
+  }
+  const scored = commands.map((c) => ({c, d: Math.min(distance(given, c), c.startsWith(given) ? 1 : Infinity)})).sort((x, y) => x.d - y.d)
+  const best = scored[0]
+  return best && best.d <= Math.max(2, Math.floor(given.length / 3)) ? best.c : undefined
 }

@@ -4,6 +4,7 @@
  */
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {isBerthError, ExitCode} from '../core/errors.js'
+import {checkSettings} from '../core/settings.js'
 import type {Deps} from '../app/ports.js'
 import type {Project} from '../app/project.js'
 import {colours, stderrReporter, type Reporter} from './reporter.js'
@@ -25,6 +26,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   override async init(): Promise<void> {
     await super.init()
     if (!process.listeners('SIGINT').includes(onInterrupt)) process.on('SIGINT', onInterrupt)
+    // Every BERTH_* variable berth could misread is checked before anything happens.
+    checkSettings(process.env)
   }
 
   protected reporter(quiet = false): Reporter {
@@ -59,7 +62,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // A bad command line (unknown flag, missing argument, a value not allowed): one line and where the help is,
     // rather than oclif's whole usage text.
-    if ((error as {parse?: unknown}).parse && error.oclif) {
+    if (((error as {parse?: unknown}).parse && error.oclif) || /^Parsing --/.test(error.message ?? '')) {
       const c = colours(process.stderr)
       process.stderr.write(`${c.red('berth: error:')} ${usageMessage(error.message)}\n  ${c.dim('Try this:')} ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\n`)
       return this.exit(ExitCode.USAGE)
@@ -107,6 +110,7 @@ export function usageMessage(message: string): string {
     .map((l) => l.trim().replace(/^(\S+)\s{2,}(.+)$/, '$1 ($2)').replace(/\s+/g, ' '))
     .filter((l) => l && !/^See more help with --help$/.test(l))
   if (lines.length === 0) return 'bad command line'
-  const [first, ...rest] = lines
+  const [head, ...rest] = lines
+  const first = head.replace(/^Parsing (--\S+)$/, '$1')
   return rest.length ? `${first.replace(/:$/, '')}: ${rest.join('; ')}` : first
 }

@@ -3,6 +3,7 @@ import {mkdirSync, readFileSync, renameSync, writeFileSync, existsSync} from 'no
 import os from 'node:os'
 import path from 'node:path'
 import type {FilesPort} from '../app/ports.js'
+import {BerthError, ExitCode} from '../core/errors.js'
 import {ensureOutputDir} from './cache-store.js'
 import {fsProjectIO} from './fs-io.js'
 
@@ -15,6 +16,19 @@ export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Write atomically (temp file + rename) and only when the content changed. */
 export function writeGenerated(file: string, text: string): boolean {
+  try {
+    return writeAtomically(file, text)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new BerthError(`cannot write ${file} (${code}): berth keeps its generated files there`, {
+      exitCode: ExitCode.PREFLIGHT,
+      hints: [`Make ${path.dirname(file)} writable (is the project folder read-only?), or print the file instead: berth render --stdout`],
+      cause: error,
+    })
+  }
+}
+
+function writeAtomically(file: string, text: string): boolean {
   ensureOutputDir(path.dirname(file))
   try {
     if (readFileSync(file, 'utf8') === text) return false

@@ -1,0 +1,57 @@
+/**
+ * The environment variables berth reads, checked in one place before a command does anything: a value
+ * berth cannot use is one line naming the variable and what it takes (exit 2), never a silent default.
+ */
+import {BerthError, ExitCode} from './errors.js'
+import {parseImageMap} from './images.js'
+
+type Check = (value: string) => string | undefined
+
+const wholeNumber =
+  (min: number, max: number): Check =>
+  (v) =>
+    /^\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max ? undefined : `a whole number from ${min} to ${max}`
+const seconds: Check = (v) => (/^\d+(\.\d+)?$/.test(v.trim()) && Number(v) >= 0 ? undefined : 'a number of seconds (0 or more)')
+const flag: Check = (v) => (v === '0' || v === '1' || v === '' ? undefined : '1 (on) or 0 (off)')
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    values.includes(v) ? undefined : values.join(' or ')
+const imageMap: Check = (v) => {
+  try {
+    parseImageMap(v)
+    return undefined
+  } catch {
+    return 'comma-separated FROM=TO image pairs, e.g. node:20-bookworm-slim=local/node:20'
+  }
+}
+const notBlank: Check = (v) => (v.trim() === '' ? 'a non-empty value' : undefined)
+
+/** Every BERTH_* variable with a value berth could misread. The others (paths, names) take any text. */
+export const SETTINGS: Record<string, Check> = {
+  BERTH_LOCK_TIMEOUT: seconds,
+  BERTH_PORT_OFFSET: wholeNumber(0, 60000),
+  BERTH_DEBUG: flag,
+  BERTH_NO_CACHE: flag,
+  BERTH_IMAGE_MAP: imageMap,
+  BERTH_DOOR_MODE: oneOf('host', 'published'),
+  BERTH_BRANCH: notBlank,
+  BERTH_HELPER_IMAGE: notBlank,
+  BERTH_DOOR_IMAGE: notBlank,
+  BERTH_DOCKER_CLI: notBlank,
+}
+
+/** Throws a BerthError (USAGE) for the first variable set to a value berth cannot use. */
+export function checkSettings(env: NodeJS.ProcessEnv): void {
+  for (const [name, check] of Object.entries(SETTINGS)) {
+    const value = env[name]
+    if (value === undefined) continue
+    const expected = check(value)
+    if (expected) {
+      throw new BerthError(`${name} must be ${expected} (it is ${JSON.stringify(value)})`, {
+        exitCode: ExitCode.USAGE,
+        hints: [`Fix or unset it: unset ${name}`],
+      })
+    }
+  }
+}
