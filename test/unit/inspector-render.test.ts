@@ -4,7 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadProject, type Project} from '../../src/app/project.js'
 import {renderProject} from '../../src/app/render.js'
-import {ROOT} from '../e2e/harness.js'
+import {ROOT} from './helpers.js'
 
 async function shop(offset = 0, edit?: (p: Project) => void): Promise<Project> {
   const project = await loadProject({cwd: ROOT, dir: path.join(ROOT, 'stacks', 'shop'), env: {BERTH_BRANCH: 'feat/x', BERTH_PORT_OFFSET: String(offset), BERTH_CONFIG: '/nonexistent'}})

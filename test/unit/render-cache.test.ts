@@ -10,7 +10,7 @@ import {digest, recordingIO, replayInputs, type InputRead, type ProjectIO} from 
 import {cacheHit, keyVars, parseEntry, RENDER_CACHE_FORMAT, serializeEntry, type RenderCacheEntry, type RenderCacheKey} from '../../src/core/render-cache.js'
 import type {RenderResult} from '../../src/core/render.js'
 import {fsCacheStore, type CacheStore} from '../../src/infra/cache-store.js'
-import {ROOT} from '../e2e/harness.js'
+import {ROOT} from './helpers.js'
 
 // ---- core: recording and replaying inputs, in memory -------------------------------------------
 
