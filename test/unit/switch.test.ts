@@ -32,22 +32,23 @@ function deps(git: GitPort, calls: string[]): SwitchDeps {
 describe('berth switch on a dirty work tree', () => {
   it('refuses with a GIT error and touches nothing', async () => {
     const calls: string[] = []
-    const error = await switchBranch(project, {branch: 'feat', env: 'dev'}, deps(fakeGit(['src/a.ts'], calls), calls)).catch((e) => e)
-    expect(error.exitCode).toBe(ExitCode.GIT)
-    expect(error.message).toMatch(/uncommitted changes \(src\/a\.ts\)/)
-    expect(error.hints.join(' ')).toMatch(/--stash/)
+    await expect(switchBranch(project, {branch: 'feat', env: 'dev'}, deps(fakeGit(['src/a.ts'], calls), calls))).rejects.toMatchObject({
+      exitCode: ExitCode.GIT,
+      message: expect.stringMatching(/uncommitted changes \(src\/a\.ts\)/),
+      hints: expect.arrayContaining([expect.stringMatching(/--stash/)]),
+    })
     expect(calls).toEqual([])
   })
 
   it('with --stash stashes, then checks out', async () => {
     const calls: string[] = []
-    await switchBranch(project, {branch: 'x;touch${IFS}pwned', env: 'dev', stash: true}, deps(fakeGit(['a'], calls), calls)).catch(() => undefined)
+    await expect(switchBranch(project, {branch: 'x;touch${IFS}pwned', env: 'dev', stash: true}, deps(fakeGit(['a'], calls), calls))).rejects.toThrow('stop here') // the fake reload ends it
     expect(calls).toEqual(['stash', 'checkout x;touch${IFS}pwned', 'reload'])
   })
 
   it('with --force checks out without stashing', async () => {
     const calls: string[] = []
-    await switchBranch(project, {branch: 'feat', env: 'dev', force: true}, deps(fakeGit(['a'], calls), calls)).catch(() => undefined)
+    await expect(switchBranch(project, {branch: 'feat', env: 'dev', force: true}, deps(fakeGit(['a'], calls), calls))).rejects.toThrow('stop here') // the fake reload ends it
     expect(calls).toEqual(['checkout feat', 'reload'])
   })
 })
