@@ -33,6 +33,9 @@ async function timed(fn) {
   return Number(process.hrtime.bigint() - t) / 1e9
 }
 
+/** What a long row is doing now, on stderr (the rows themselves go to stdout). */
+const progress = (text) => process.stderr.write(`bench: ${text}\n`)
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const round = (x) => Math.round(x * 1000) / 1000
 
@@ -78,6 +81,7 @@ export async function benchSwitch({runs = 3} = {}) {
     let at = 'main'
     for (let i = 0; i < runs * 2; i++) {
       const to = at === 'main' ? 'feature' : 'main'
+      progress(`switch: berth ${i + 1}/${runs * 2}`)
       berthTimes.push(await timed(() => berth(fx, ['switch', to, '--quiet'])))
       at = to
     }
@@ -87,6 +91,7 @@ export async function benchSwitch({runs = 3} = {}) {
     await compose(stackOf(at === 'main' ? 'feature' : 'main'), undefined, ['stop'])
     for (let i = 0; i < runs * 2; i++) {
       const to = at === 'main' ? 'feature' : 'main'
+      progress(`switch: compose ${i + 1}/${runs * 2}`)
       baseTimes.push(
         await timed(async () => {
           await compose(stackOf(at), undefined, ['down'])
@@ -114,6 +119,7 @@ export async function benchClone({files = 30000, runs = Number(process.env.BENCH
     const source = (await run('docker', ['volume', 'create', ...labels('main'), `${fx.name}-dev-source_db-data`])).trim()
     // About 70 MB in `files` files over 100 folders, with a few links.
     const fill = `cd /v && for d in $(seq 1 100); do mkdir -p d$d; done && i=0; while [ $i -lt ${files} ]; do head -c $(( (i % 9) * 512 + 512 )) /dev/urandom > d$((i % 100 + 1))/f$i; i=$((i+1)); done; head -c 50000000 /dev/urandom > big && ln big big.hard && ln -s big big.link`
+    progress(`clone: filling the source volume (${files} files)`)
     await run('docker', ['run', '--rm', '-v', `${source}:/v`, HELPER, 'bash', '-c', fill])
     // berth: volumes clone main -> a new branch each run (the whole command, from start-up to done).
     // Interleaved, and in turns first, so drift on a shared machine and the page cache hit both sides
@@ -126,6 +132,7 @@ export async function benchClone({files = 30000, runs = Number(process.env.BENCH
     await run('sync', [])
     await run('docker', ['run', '--rm', '-v', `${source}:/from:ro`, '-v', `${warmup}:/to`, HELPER, 'sh', '-c', raw])
     for (let i = 0; i < runs; i++) {
+      progress(`clone: run ${i + 1}/${runs}`)
       const target = (await run('docker', ['volume', 'create', '--label', `dev.berth.project=${fx.name}`, `${fx.name}-raw-${i}`])).trim()
       const sides = [
         // berth: the whole command (start-up, lock, checks, helper) copying main's volume to a new branch.

@@ -112,7 +112,7 @@ describe('bad input', () => {
     const config = mkdtempSync(path.join(os.tmpdir(), 'berth-docker-config-'))
     execFileSync('docker', ['context', 'create', 'elsewhere', '--docker', 'host=unix:///nonexistent/docker.sock'], {env: {...process.env, DOCKER_CONFIG: config}, stdio: 'ignore'})
     execFileSync('docker', ['context', 'use', 'elsewhere'], {env: {...process.env, DOCKER_CONFIG: config}, stdio: 'ignore'})
-    const env = {...fx.env, DOCKER_CONFIG: config}
+    const env: NodeJS.ProcessEnv = {...fx.env, DOCKER_CONFIG: config}
     delete env.DOCKER_HOST
     const r = await berth(['up'], {cwd: fx.dir, env})
     expectOneActionableError(r, 4, /cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker\.sock \(docker context elsewhere\)/)

@@ -8,7 +8,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {worktreePortOffset} from '../../src/core/branches.js'
 import {volumeName} from '../../src/core/naming.js'
 import {docker, notes, sql, volumeSum} from './data.js'
-import {berth, git, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
+import {berth, expectOk, git, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
 
 const fixtures: Fixture[] = []
 async function fixture(): Promise<Fixture & {run: (args: string[], cwd?: string, env?: NodeJS.ProcessEnv) => ReturnType<typeof berth>}> {
@@ -87,7 +87,7 @@ describe('per-branch data', () => {
     expect(page.status).toBe(200)
     const vols = await volumesOf(fx.name)
     expect(vols).toContain(dataVolume(fx.name, branch))
-    const ls = await fx.run(['volumes', 'ls', '--json'])
+    const ls = expectOk(await fx.run(['volumes', 'ls', '--json']))
     expect(JSON.parse(ls.stdout).volumes.filter((v: {branch: string}) => v.branch === branch)).toHaveLength(2)
     for (const dir of [fx.dir, path.join(fx.dir, 'app'), process.cwd(), os.homedir(), '/tmp']) expect(existsSync(path.join(dir, 'pwned')), dir).toBe(false)
   })
@@ -107,7 +107,7 @@ describe('per-branch data', () => {
       expect(web.url).toBe(`http://127.0.0.1:${8000 + offset}/`)
       const [a, b] = await Promise.all([httpGet(`http://127.0.0.1:${8000 + fx.offset}/api/stats`), httpGet(`http://127.0.0.1:${8000 + offset}/api/stats`)])
       expect([a.status, b.status]).toEqual([200, 200])
-      const status = JSON.parse((await fx.run(['status', '--json'])).stdout)
+      const status = JSON.parse(expectOk(await fx.run(['status', '--json'])).stdout)
       const running = status.stacks.filter((s: {services: Array<{state: string}>}) => s.services.some((x) => x.state === 'running'))
       expect(running.map((s: {branch: string}) => s.branch).sort()).toEqual(['main', 'side'])
     } finally {
@@ -118,8 +118,8 @@ describe('per-branch data', () => {
 
   it('prune removes the volumes of a deleted branch and nothing else', async () => {
     const fx = await fixture()
-    expect((await fx.run(['switch', '--create', 'gone', '--quiet'])).code).toBe(0)
-    expect((await fx.run(['switch', 'main', '--quiet'])).code).toBe(0)
+    expectOk(await fx.run(['switch', '--create', 'gone', '--quiet']))
+    expectOk(await fx.run(['switch', 'main', '--quiet']))
     const before = await volumesOf(fx.name)
     const goneVols = before.filter((v) => v.includes('-gone-'))
     expect(goneVols).toHaveLength(2)
@@ -136,10 +136,10 @@ describe('per-branch data', () => {
 
   it('an interrupted clone (marker left in the target) is detected and redone', async () => {
     const fx = await fixture()
-    expect((await fx.run(['up', '--quiet'])).code).toBe(0)
+    expectOk(await fx.run(['up', '--quiet']))
     await sql(fx.name, 'CREATE TABLE notes (txt text)')
     await sql(fx.name, "INSERT INTO notes VALUES ('main-0')")
-    expect((await fx.run(['down', '--quiet'])).code).toBe(0)
+    expectOk(await fx.run(['down', '--quiet']))
     git(['branch', 'half'], fx.dir)
     // What kill -9 in the middle of a copy leaves: the target, labelled as seeded, with the marker and part of the data.
     const target = dataVolume(fx.name, 'half')

@@ -1,20 +1,15 @@
 // Debugging on the real engine: the dev inspector published on 127.0.0.1 only, `debug --json`, a CDP
 // client's breakpoint in the HTTP handler, `--break` from the terminal (JavaScript and TypeScript through
 // source maps), re-attaching after the app restarts inside the container, and an inspector opened on demand.
-import {spawn} from 'node:child_process'
 import {readFileSync, appendFileSync} from 'node:fs'
 import path from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 import WebSocket from 'ws'
-import {berth, CLI, LOCAL_IMAGES, stackFixture, waitFor, type CliResult, type Fixture} from './harness.js'
+import {httpGet, spawnBerth, useFixtures, waitFor, type CliResult, type TestStack} from './harness.js'
 
 /** Run the CLI and resolve `armed` when it prints its "breakpoint armed" line on stderr. */
-function berthBreak(args: string[], fx: Fixture): {armed: Promise<void>; done: Promise<CliResult>} {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: fx.dir,
-    env: {...process.env, BERTH_IMAGE_MAP: LOCAL_IMAGES, NO_COLOR: '1', BERTH_CONFIG: '/nonexistent/berth-config.yml', ...fx.env},
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+function berthBreak(args: string[], fx: TestStack): {armed: Promise<void>; done: Promise<CliResult>} {
+  const child = spawnBerth(args, {cwd: fx.dir, env: fx.env})
   let stdout = ''
   let stderr = ''
   let onArmed: () => void
@@ -23,8 +18,8 @@ function berthBreak(args: string[], fx: Fixture): {armed: Promise<void>; done: P
     onArmed = resolve
     onFail = reject
   })
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => {
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()))
+  child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString()
     if (/breakpoint armed/.test(stderr)) onArmed()
   })
@@ -62,10 +57,12 @@ async function cdp(url: string) {
   return {send, paused, scripts, close: () => ws.close()}
 }
 
-async function debugJson(fx: Fixture, service: string): Promise<{targets: Array<{service: string; host: string; port: number; ws: string; id: string; bridged: boolean}>}> {
-  const r = await berth(['debug', service, '--json'], {cwd: fx.dir, env: fx.env})
-  expect(r.code, r.stderr).toBe(0)
-  return JSON.parse(r.stdout)
+async function debugJson(fx: TestStack, service: string): Promise<{targets: Array<{service: string; host: string; port: number; ws: string; id: string; bridged: boolean}>}> {
+  return JSON.parse((await fx.ok(['debug', service, '--json'])).stdout)
+}
+
+async function statusJson(fx: TestStack) {
+  return JSON.parse((await fx.ok(['status', '--json'])).stdout)
 }
 
 /** Lines (1-based) of a file that contain a text. */
@@ -76,30 +73,21 @@ function lineOf(file: string, text: string): number {
 }
 
 describe('debugging the JavaScript example (shop, dev)', () => {
-  let fx: Fixture
-  let app: string
-  beforeAll(async () => {
-    fx = await stackFixture('shop', {prefix: 't-dbg'})
-    const up = await berth(['up', '--quiet'], {cwd: fx.dir, env: fx.env})
-    expect(up.code, up.stderr).toBe(0)
-    app = `http://127.0.0.1:${8000 + fx.offset}`
-  })
-  afterAll(async () => {
-    await fx?.cleanup()
-  })
+  const fixtures = useFixtures()
+  const shop = () => fixtures.up('shop', {prefix: 't-dbg'})
+  const handlerLine = (fx: TestStack) => lineOf(path.join(fx.dir, 'app', 'server.js'), "res.writeHead(200, {'content-type': 'application/json'})")
 
-  it('debug --json gives the inspector on 127.0.0.1 at the deterministic port, and status shows it', async () => {
+  it('the inspector is published on 127.0.0.1 only, at the deterministic port: debug --json and status show it, nothing listens on 0.0.0.0', async () => {
+    const fx = await shop()
     const {targets} = await debugJson(fx, 'web')
     expect(targets).toHaveLength(1)
     expect(targets[0]).toMatchObject({service: 'web', host: '127.0.0.1', port: 9229 + fx.offset, bridged: false})
     expect(targets[0].ws).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:${9229 + fx.offset}/`))
-    const status = JSON.parse((await berth(['status', '--json'], {cwd: fx.dir, env: fx.env})).stdout)
+    const status = await statusJson(fx)
     const web = status.stacks[0].services.find((s: {service: string}) => s.service === 'web')
     expect(web.inspector).toBe(9229 + fx.offset)
     expect(status.stacks[0].warnings).toEqual([])
-  })
 
-  it('nothing listens for the inspector on 0.0.0.0 on the host', async () => {
     const hex = (9229 + fx.offset).toString(16).toUpperCase().padStart(4, '0')
     const listeners = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((f) =>
       readFileSync(f, 'utf8')
@@ -114,14 +102,16 @@ describe('debugging the JavaScript example (shop, dev)', () => {
   })
 
   it('a CDP client stops in the HTTP handler at the right line, and the request completes after resume', async () => {
+    const fx = await shop()
     const {targets} = await debugJson(fx, 'web')
     const client = await cdp(targets[0].ws)
     await client.send('Debugger.enable')
-    const line = lineOf(path.join(fx.dir, 'app', 'server.js'), "res.writeHead(200, {'content-type': 'application/json'})")
+    const line = handlerLine(fx)
     const bp = await client.send('Debugger.setBreakpointByUrl', {urlRegex: '(^|/)src/server\\.js$', lineNumber: line - 1})
     expect(bp.locations.length).toBe(1)
     const paused = client.paused()
-    const request = fetch(`${app}/api/stats`)
+    const request = fetch(fx.url('/api/stats'))
+    request.catch(() => undefined) // awaited below, after the pause
     const p = await paused
     expect(client.scripts.get(p.callFrames[0].location.scriptId)).toMatch(/\/src\/server\.js$/)
     expect(p.callFrames[0].location.lineNumber + 1).toBe(line)
@@ -129,15 +119,17 @@ describe('debugging the JavaScript example (shop, dev)', () => {
     await client.send('Debugger.resume')
     const res = await request
     expect(res.status).toBe(200)
-    expect((await res.json()).visits).toBeGreaterThan(0)
+    expect(((await res.json()) as {visits: number}).visits).toBeGreaterThan(0)
     client.close()
   })
 
   it('debug --break FILE:LINE prints where it stopped, the stack and the locals, then resumes', async () => {
-    const line = lineOf(path.join(fx.dir, 'app', 'server.js'), "res.writeHead(200, {'content-type': 'application/json'})")
+    const fx = await shop()
+    const line = handlerLine(fx)
     const run = berthBreak(['debug', 'web', '--break', `app/server.js:${line}`, '--json', '--timeout', '120'], fx)
     await run.armed
-    const request = fetch(`${app}/api/stats`)
+    const request = fetch(fx.url('/api/stats'))
+    request.catch(() => undefined) // awaited below, after berth's result: not an unhandled rejection meanwhile
     const result = await run.done
     expect(result.code, result.stderr).toBe(0)
     const out = JSON.parse(result.stdout)
@@ -150,25 +142,17 @@ describe('debugging the JavaScript example (shop, dev)', () => {
 })
 
 describe('debugging a TypeScript service (ts-api, tsx watch, dev)', () => {
-  let fx: Fixture
-  let app: string
-  let server: string
-  beforeAll(async () => {
-    fx = await stackFixture('ts-api', {prefix: 't-dbgts'})
-    const up = await berth(['up', '--quiet'], {cwd: fx.dir, env: fx.env})
-    expect(up.code, up.stderr).toBe(0)
-    app = `http://127.0.0.1:${8100 + fx.offset}`
-    server = path.join(fx.dir, 'app', 'src', 'server.ts')
-  })
-  afterAll(async () => {
-    await fx?.cleanup()
-  })
+  const fixtures = useFixtures()
+  const tsApi = () => fixtures.up('ts-api', {prefix: 't-dbgts'})
+  const serverOf = (fx: TestStack) => path.join(fx.dir, 'app', 'src', 'server.ts')
 
-  async function breakInGreet() {
+  async function breakInGreet(fx: TestStack) {
+    const server = serverOf(fx)
     const line = lineOf(server, 'return {message, count}')
     const run = berthBreak(['debug', 'api', '--break', `app/src/server.ts:${line}`, '--json', '--timeout', '120'], fx)
     await run.armed
-    const request = fetch(`${app}/?name=berth`)
+    const request = fetch(fx.url('/?name=berth', 8100))
+    request.catch(() => undefined) // awaited below, after berth's result: not an unhandled rejection meanwhile
     const result = await run.done
     expect(result.code, result.stderr).toBe(0)
     const out = JSON.parse(result.stdout)
@@ -177,19 +161,21 @@ describe('debugging a TypeScript service (ts-api, tsx watch, dev)', () => {
     expect(out.locals.name).toBe('"berth"')
     const res = await request
     expect(res.status).toBe(200)
-    expect((await res.json()).message).toBe('hello berth')
+    expect(((await res.json()) as {message: string}).message).toBe('hello berth')
   }
 
   it('stops at the .ts line through the source map', async () => {
-    await breakInGreet()
+    expect.hasAssertions()
+    await breakInGreet(await tsApi())
   })
 
   it('after the app restarts inside the container (tsx watch), the inspector is back on the same port', async () => {
+    const fx = await tsApi()
     const before = (await debugJson(fx, 'api')).targets[0]
-    appendFileSync(server, '// touched by the test\n')
+    appendFileSync(serverOf(fx), '// touched by the test\n')
     const after = await waitFor(
       async () => {
-        const r = await berth(['debug', 'api', '--json'], {cwd: fx.dir, env: fx.env})
+        const r = await fx.run(['debug', 'api', '--json'])
         if (r.code !== 0) return undefined
         const t = JSON.parse(r.stdout).targets[0]
         return t && t.id !== before.id ? t : undefined
@@ -197,28 +183,24 @@ describe('debugging a TypeScript service (ts-api, tsx watch, dev)', () => {
       60_000,
       'a new inspector target after the restart',
     )
+    expect(after.id).not.toBe(before.id)
     expect(after.port).toBe(before.port)
     expect(after.bridged).toBe(false)
-    await breakInGreet()
+    // The new process's inspector opens before tsx has loaded server.ts: wait for the app to answer again.
+    await waitFor(async () => ((await httpGet(fx.url('/health', 8100))).status === 200 ? true : undefined), 60_000, 'the restarted app to answer')
+    await breakInGreet(fx)
   })
 })
 
 describe('an inspector opened on demand (service started without it)', () => {
-  let fx: Fixture
-  beforeAll(async () => {
-    fx = await stackFixture('shop', {
+  const fixtures = useFixtures()
+
+  it('publishes no inspector, then --break opens one (SIGUSR1) through a 127.0.0.1 bridge and stops', async () => {
+    const fx = await fixtures.up('shop', {
       prefix: 't-dbgod',
       edit: (doc) => doc.setIn(['services', 'web', 'params', 'inspector'], false),
     })
-    const up = await berth(['up', '--quiet'], {cwd: fx.dir, env: fx.env})
-    expect(up.code, up.stderr).toBe(0)
-  })
-  afterAll(async () => {
-    await fx?.cleanup()
-  })
-
-  it('publishes no inspector, then --break opens one (SIGUSR1) through a 127.0.0.1 bridge and stops', async () => {
-    const status = JSON.parse((await berth(['status', '--json'], {cwd: fx.dir, env: fx.env})).stdout)
+    const status = await statusJson(fx)
     const web = status.stacks[0].services.find((s: {service: string}) => s.service === 'web')
     expect(web.inspector).toBeUndefined()
     expect(web.ports.map((p: {containerPort: number}) => p.containerPort)).toEqual([8000])
@@ -226,7 +208,8 @@ describe('an inspector opened on demand (service started without it)', () => {
     const line = lineOf(path.join(fx.dir, 'app', 'server.js'), "res.writeHead(200, {'content-type': 'application/json'})")
     const run = berthBreak(['debug', 'web', '--break', `app/server.js:${line}`, '--json', '--timeout', '120'], fx)
     await run.armed
-    const request = fetch(`http://127.0.0.1:${8000 + fx.offset}/api/stats`)
+    const request = fetch(fx.url('/api/stats'))
+    request.catch(() => undefined) // awaited below, after berth's result: not an unhandled rejection meanwhile
     const result = await run.done
     expect(result.code, result.stderr).toBe(0)
     expect(result.stderr).toMatch(/SIGUSR1/)

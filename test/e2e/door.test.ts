@@ -4,7 +4,7 @@
 // instead; down stops the warm stacks and removes the door.
 import {execFile} from 'node:child_process'
 import {afterEach, describe, expect, it} from 'vitest'
-import {berth, containersOf, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
+import {berth, expectOk, containersOf, httpGet, stackFixture, volumesOf, type Fixture, type FixtureOptions} from './harness.js'
 
 function docker(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -24,7 +24,7 @@ async function snapshot(stack: string): Promise<Record<string, {id: string; stat
 }
 
 const fixtures: Fixture[] = []
-async function fixture(edit?: Parameters<typeof stackFixture>[1]['edit']) {
+async function fixture(edit?: FixtureOptions['edit']) {
   const fx = await stackFixture('shop', {prefix: 't-door', edit})
   fixtures.push(fx)
   const env = fx.env
@@ -69,7 +69,7 @@ describe('front door and warm stacks', () => {
       expect(resumed[s].state, s).toBe('running')
     }
     expect(await fx.visits()).toBe(2) // main's own count: its one visit before, this one now
-    const status = JSON.parse((await fx.run(['status', '--json'])).stdout)
+    const status = JSON.parse(expectOk(await fx.run(['status', '--json'])).stdout)
     const routed = status.stacks.filter((s: {routed: boolean}) => s.routed).map((s: {branch: string}) => s.branch)
     expect(routed).toEqual(['main'])
   })
@@ -95,7 +95,7 @@ describe('front door and warm stacks', () => {
 
   it('keep_warm: 0 stops the previous branch instead of pausing it: its containers and network go, its data stays', async () => {
     const fx = await fixture((doc) => doc.set('keep_warm', 0))
-    expect((await fx.run(['up', '-q'])).code).toBe(0)
+    expectOk(await fx.run(['up', '-q']))
     const mainVolumes = (await volumesOf(fx.name)).filter((v) => v.includes('-dev-main-'))
     expect(mainVolumes.length).toBeGreaterThan(0)
     const sw = await fx.run(['switch', '--create', 'feature', '-q'])
@@ -107,8 +107,8 @@ describe('front door and warm stacks', () => {
 
   it('down stops the warm stacks, removes the current one and the door, and keeps every volume', async () => {
     const fx = await fixture()
-    expect((await fx.run(['up', '-q'])).code).toBe(0)
-    expect((await fx.run(['switch', '--create', 'feature', '-q'])).code).toBe(0)
+    expectOk(await fx.run(['up', '-q']))
+    expectOk(await fx.run(['switch', '--create', 'feature', '-q']))
     const volumes = await volumesOf(fx.name)
     expect(volumes.filter((v) => v.includes('_db-data'))).toHaveLength(2)
     const down = await fx.run(['down', '-q'])

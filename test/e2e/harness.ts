@@ -2,6 +2,13 @@
  * Shared helpers for end-to-end tests against the real engine. Each test owns a fixture folder (a copy
  * of a stack with a unique project name, in its own git repository), runs the built CLI, checks real
  * state (containers, volumes, HTTP), and cleans up by label even when it fails.
+ *
+ *   const fixtures = useFixtures()                      // in a file or describe: removes each test's fixtures after it
+ *   it('...', async () => {
+ *     const fx = await fixtures.up('shop')              // a fresh copy of stacks/shop, `berth up` expected to succeed
+ *     const r = await fx.ok(['status', '--json'])       // berth in the fixture, expecting exit 0 (stderr in the message)
+ *     expect((await httpGet(fx.url('/api/stats'))).status).toBe(200)
+ *   })
  */
 import {execFile, execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -10,6 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseDocument} from 'yaml'
+import {afterEach, expect} from 'vitest'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const CLI = path.join(ROOT, 'bin', 'run.js')
@@ -54,6 +62,12 @@ export function spawnBerth(args: string[], options: {cwd: string; env?: NodeJS.P
   return spawn(process.execPath, [CLI, ...args], {cwd: options.cwd, env: berthEnv(options.env), stdio: ['ignore', 'pipe', 'pipe']})
 }
 
+/** Expect a berth run to have exited 0; the failure message names the command and carries its stderr. */
+export function expectOk(r: CliResult, what = 'berth'): CliResult {
+  expect(r.code, `${what} exited ${r.code}:\n${r.stderr}`).toBe(0)
+  return r
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 8)}`
 }
@@ -93,7 +107,14 @@ export async function freeOffset(basePorts: number[]): Promise<number> {
  * Copy stacks/STACK into a fresh temp folder, give it a unique project name, make it a git repository
  * on branch main with one commit.
  */
-export async function stackFixture(stack: string, options: {prefix?: string; edit?: (doc: ReturnType<typeof parseDocument>) => void} = {}): Promise<Fixture> {
+export interface FixtureOptions {
+  /** the project name's prefix (default t-STACK) */
+  prefix?: string
+  /** an edit of berth.yml before the fixture's first commit */
+  edit?: (doc: ReturnType<typeof parseDocument>) => void
+}
+
+export async function stackFixture(stack: string, options: FixtureOptions = {}): Promise<Fixture> {
   const name = uniqueName(options.prefix ?? `t-${stack}`)
   const dir = mkdtempSync(path.join(os.tmpdir(), `berth-${name}-`))
   cpSync(path.join(ROOT, 'stacks', stack), dir, {recursive: true, filter: (src) => !/[/\\](node_modules|\.berth)$/.test(src)})
@@ -119,6 +140,75 @@ export async function stackFixture(stack: string, options: {prefix?: string; edi
       rmSync(state, {recursive: true, force: true})
     },
   }
+}
+
+/** A fixture with berth bound to it. */
+export interface TestStack extends Fixture {
+  /** berth in the fixture's folder (or `cwd`) with its environment (plus `env`); the exit code is the caller's to check. */
+  run(args: string[], options?: {cwd?: string; env?: NodeJS.ProcessEnv}): Promise<CliResult>
+  /** The same, expecting exit 0. */
+  ok(args: string[], options?: {cwd?: string; env?: NodeJS.ProcessEnv}): Promise<CliResult>
+  /** http://127.0.0.1:(port + the fixture's offset)PATH; port 8000 by default. */
+  url(pathname?: string, port?: number): string
+  /** Run `fn` at clean-up, before the project is removed (last deferred first): stop a child process, and such. */
+  defer(fn: () => unknown): void
+}
+
+export async function testStack(stack: string, options: FixtureOptions = {}): Promise<TestStack> {
+  const fx = await stackFixture(stack, options)
+  const deferred: Array<() => unknown> = []
+  const run: TestStack['run'] = (args, o = {}) => berth(args, {cwd: o.cwd ?? fx.dir, env: {...fx.env, ...o.env}})
+  return {
+    ...fx,
+    run,
+    ok: async (args, o) => expectOk(await run(args, o), `berth ${args.join(' ')}`),
+    url: (pathname = '/', port = 8000) => `http://127.0.0.1:${port + fx.offset}${pathname}`,
+    defer: (fn) => void deferred.push(fn),
+    async cleanup() {
+      for (const fn of deferred.splice(0).reverse()) {
+        try {
+          await fn()
+        } catch (error) {
+          console.error(`clean-up of ${fx.name}: ${String(error)}`)
+        }
+      }
+      await fx.cleanup()
+    },
+  }
+}
+
+/**
+ * Fixtures owned by one test each: call in a file or a describe block; every fixture a test makes with
+ * `stack()` or `up()` is removed after that test (containers, networks, volumes, built images, folders),
+ * whether it passed or failed. No test depends on another's fixture, so any test runs alone (`-t`) or in
+ * any order.
+ */
+export function useFixtures() {
+  const made: TestStack[] = []
+  afterEach(async () => {
+    for (const fx of made.splice(0).reverse()) await fx.cleanup()
+  })
+  const stack = async (name: string, options: FixtureOptions = {}): Promise<TestStack> => {
+    const fx = await testStack(name, options)
+    made.push(fx)
+    return fx
+  }
+  return {
+    /** A fresh copy of stacks/NAME (nothing running yet). */
+    stack,
+    /** A fresh copy of stacks/NAME brought up (`berth up [ENV] --json -q`, expected to exit 0); `up` is its JSON. */
+    async up(name: string, options: FixtureOptions & {env?: string} = {}): Promise<TestStack & {up: UpResult}> {
+      const fx = await stack(name, options)
+      const r = await fx.ok(['up', ...(options.env ? [options.env] : []), '--json', '-q'])
+      return Object.assign(fx, {up: JSON.parse(r.stdout) as UpResult})
+    },
+  }
+}
+
+/** What `berth up --json` prints (the parts tests read). */
+export interface UpResult {
+  stack: string
+  services: Array<{service: string; role: string; health: string; state: string; url?: string}>
 }
 
 function docker(args: string[]): Promise<string> {

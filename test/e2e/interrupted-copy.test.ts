@@ -4,7 +4,7 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {stateFile} from '../../src/infra/state.js'
-import {berth, containersOf, stackFixture, type Fixture} from './harness.js'
+import {berth, expectOk, containersOf, stackFixture, type Fixture} from './harness.js'
 
 describe('a copy interrupted by kill -9', () => {
   let fx: Fixture
@@ -19,11 +19,12 @@ describe('a copy interrupted by kill -9', () => {
   })
 
   it('leaves no container paused once berth runs again', async () => {
-    expect((await berth(['up', '-q'], {cwd: fx.dir, env})).code).toBe(0)
-    const db = (await containersOf(fx.name)).find((c) => c.service === 'db')!
+    expectOk(await berth(['up', '-q'], {cwd: fx.dir, env}))
+    const db = (await containersOf(fx.name)).find((c) => c.service === 'db')
+    expect(db?.state).toBe('running')
     // What a berth killed mid-copy leaves behind: the source's database paused, and its record.
-    execFileSync('docker', ['pause', db.name])
-    const id = execFileSync('docker', ['inspect', '-f', '{{.Id}}', db.name], {encoding: 'utf8'}).trim()
+    execFileSync('docker', ['pause', db!.name])
+    const id = execFileSync('docker', ['inspect', '-f', '{{.Id}}', db!.name], {encoding: 'utf8'}).trim()
     const file = stateFile(fx.name, env)
     mkdirSync(path.dirname(file), {recursive: true})
     writeFileSync(file, JSON.stringify({volumes: {}, paused: [id]}))

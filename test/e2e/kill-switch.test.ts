@@ -3,7 +3,7 @@
 // rows, main's data is untouched, and nothing is left paused but main's stack kept warm.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {docker, notes, sql} from './data.js'
-import {berth, containersOf, git, spawnBerth, stackFixture, type Fixture} from './harness.js'
+import {berth, expectOk, containersOf, git, spawnBerth, stackFixture, type Fixture} from './harness.js'
 
 describe('a switch killed with -9 during the copy of its data', () => {
   let fx: Fixture
@@ -17,7 +17,7 @@ describe('a switch killed with -9 during the copy of its data', () => {
   })
 
   it('is completed by the next berth up, with main\'s rows on the branch and main\'s data intact', async () => {
-    expect((await berth(['up', '-q'], {cwd: fx.dir, env})).code).toBe(0)
+    expectOk(await berth(['up', '-q'], {cwd: fx.dir, env}))
     await sql(fx.name, 'CREATE TABLE notes (txt text)')
     await sql(fx.name, "INSERT INTO notes VALUES ('main-0')")
     // ~40 MB, so that the copy lasts long enough to be interrupted.

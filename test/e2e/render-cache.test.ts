@@ -3,7 +3,7 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {berth, git, stackFixture, type Fixture} from './harness.js'
+import {berth, expectOk, git, stackFixture, type Fixture} from './harness.js'
 
 describe('render cache', () => {
   let fx: Fixture | undefined
@@ -27,14 +27,14 @@ describe('render cache', () => {
     const second = await berth(['render', '--debug'], {cwd: fx.dir, env: fx.env})
     expect(second.code, second.stderr).toBe(0)
     expect(second.stderr).toMatch(/render: cached/)
-    const stdout = await berth(['render', '--stdout'], {cwd: fx.dir, env: fx.env})
+    const stdout = expectOk(await berth(['render', '--stdout'], {cwd: fx.dir, env: fx.env}))
     expect(stdout.stdout).toBe(await fresh(fx))
     expect(rendered(fx)).toBe(await fresh(fx))
   })
 
   it('BERTH_NO_CACHE=1 renders even when the cache could answer', async () => {
     fx = await stackFixture('shop')
-    expect((await berth(['render'], {cwd: fx.dir, env: fx.env})).code).toBe(0)
+    expectOk(await berth(['render'], {cwd: fx.dir, env: fx.env}))
     const r = await berth(['render', '--debug'], {cwd: fx.dir, env: {...fx.env, BERTH_NO_CACHE: '1'}})
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/render: \d+ ms/)
@@ -42,26 +42,26 @@ describe('render cache', () => {
 
   it('an edit of berth.yml after a cached render is in the written file', async () => {
     fx = await stackFixture('shop')
-    for (let i = 0; i < 2; i++) expect((await berth(['render'], {cwd: fx.dir, env: fx.env})).code).toBe(0)
+    for (let i = 0; i < 2; i++) expectOk(await berth(['render'], {cwd: fx.dir, env: fx.env}))
     const file = path.join(fx.dir, 'berth.yml')
     writeFileSync(file, readFileSync(file, 'utf8').replace('REDIS_URL: redis://cache:6379', 'REDIS_URL: redis://cache:6380'))
-    expect((await berth(['render'], {cwd: fx.dir, env: fx.env})).code).toBe(0)
+    expectOk(await berth(['render'], {cwd: fx.dir, env: fx.env}))
     expect(rendered(fx)).toContain('redis://cache:6380')
     expect(rendered(fx)).toBe(await fresh(fx))
   })
 
   it('after a git checkout of another branch, the written file is the new branch stack', async () => {
     fx = await stackFixture('shop')
-    expect((await berth(['render'], {cwd: fx.dir, env: fx.env})).code).toBe(0)
+    expectOk(await berth(['render'], {cwd: fx.dir, env: fx.env}))
     git(['switch', '-q', '--create', 'feat/cache'], fx.dir)
-    expect((await berth(['render'], {cwd: fx.dir, env: fx.env})).code).toBe(0)
+    expectOk(await berth(['render'], {cwd: fx.dir, env: fx.env}))
     expect(rendered(fx)).toMatch(new RegExp(`^name: ${fx.name}-dev-feat-cache-[0-9a-f]{8}$`, 'm'))
     expect(rendered(fx)).toBe(await fresh(fx))
   })
 
   it('a damaged cache file is ignored and replaced', async () => {
     fx = await stackFixture('shop')
-    expect((await berth(['render'], {cwd: fx.dir, env: fx.env})).code).toBe(0)
+    expectOk(await berth(['render'], {cwd: fx.dir, env: fx.env}))
     const cache = path.join(fx.dir, '.berth', 'cache', 'dev.json')
     writeFileSync(cache, readFileSync(cache, 'utf8').slice(0, 100))
     const r = await berth(['render', '--debug'], {cwd: fx.dir, env: fx.env})

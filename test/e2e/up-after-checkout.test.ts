@@ -1,7 +1,7 @@
 // A plain `git checkout` (IDE, terminal) then `berth up`: the previous branch's stack gives way (paused,
 // kept warm), the new branch runs behind the same front door, on the same ports, with its own data.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {berth, containersOf, git, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
+import {berth, containersOf, expectOk, git, httpGet, stackFixture, volumesOf, type Fixture} from './harness.js'
 
 describe('berth up after a plain git checkout', () => {
   let fx: Fixture
@@ -16,13 +16,13 @@ describe('berth up after a plain git checkout', () => {
     const main = await berth(['up', '--json', '-q'], {cwd: fx.dir, env: fx.env})
     expect(main.code, main.stderr).toBe(0)
     const mainStack = JSON.parse(main.stdout).stack
-    await httpGet(`http://127.0.0.1:${8000 + fx.offset}/api/stats`) // one visit on main
+    expect((await httpGet(`http://127.0.0.1:${8000 + fx.offset}/api/stats`)).status).toBe(200) // one visit on main
 
     git(['checkout', '-q', '-b', 'feature/x'], fx.dir)
     const feature = await berth(['up'], {cwd: fx.dir, env: fx.env})
     expect(feature.code, feature.stderr).toBe(0)
     expect(feature.stderr).toContain(`Paused ${mainStack} (branch main)`)
-    const status = JSON.parse((await berth(['status', '--json'], {cwd: fx.dir, env: fx.env})).stdout)
+    const status = JSON.parse(expectOk(await berth(['status', '--json'], {cwd: fx.dir, env: fx.env})).stdout)
     expect(status.branch).toBe('feature/x')
     const running = status.stacks.filter((s: {services: Array<{state: string}>}) => s.services.some((x) => x.state === 'running'))
     expect(running.map((s: {branch: string}) => s.branch)).toEqual(['feature/x'])

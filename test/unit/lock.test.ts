@@ -25,9 +25,10 @@ describe('project lock', () => {
     const d = dir()
     // Another live process holds it: the parent of this test runner is alive.
     writeFileSync(lockFile('p', d), `${process.ppid}\nup\n`)
-    const error = await acquireLock('p', {dir: d, timeoutSeconds: 0.3}).catch((e) => e)
-    expect(error.exitCode).toBe(ExitCode.LOCKED)
-    expect(error.message).toMatch(/another berth command is running/)
+    await expect(acquireLock('p', {dir: d, timeoutSeconds: 0.3})).rejects.toMatchObject({
+      exitCode: ExitCode.LOCKED,
+      message: expect.stringMatching(/another berth command is running/),
+    })
   })
 
   it('takes over a lock whose owner is dead (kill -9)', async () => {
@@ -64,6 +65,8 @@ describe('project lock', () => {
     const a = await acquireLock('a', {dir: d})
     writeFileSync(a.file, `${process.ppid}\n`)
     const b = await acquireLock('b', {dir: d, timeoutSeconds: 0.2})
+    expect(existsSync(b.file)).toBe(true) // b's lock taken while a's is held by another process
+    expect(b.file).not.toBe(a.file)
     b.release()
   })
 })

@@ -1,0 +1,158 @@
+// The rows `npm run bench` can measure: a registry of {id, description, run}. `run(ctx)` is an async
+// function returning row objects {name, berth_s, baseline_s, ratio, target[, ok]} (target: "<= 1.5x",
+// ">= 0.8", "berth_s <= 1.0" or "info"); scripts/bench.js runs them in this order, or the ones BENCH_ONLY names.
+//
+// To add a row measured in another module (it exports an async function returning rows), add one entry:
+//   {id: 'door', description: 'front door: ...', run: fromModule('./bench-door.js', 'benchDoor')},
+// The module is imported only when its row runs.
+import {execFileSync, spawnSync} from 'node:child_process'
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {stringify} from 'yaml'
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const CLI = path.join(root, 'bin/run.js')
+const LOCAL = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
+export const env = {...process.env, BERTH_IMAGE_MAP: process.env.BERTH_IMAGE_MAP ?? LOCAL, NO_COLOR: '1'}
+const RUNS = Number(process.env.BENCH_RUNS ?? 15)
+
+export function time(file, args, options = {}) {
+  const t = process.hrtime.bigint()
+  const r = spawnSync(file, args, {stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'], env: options.env ?? env, cwd: options.cwd})
+  const s = Number(process.hrtime.bigint() - t) / 1e9
+  if (r.status !== 0 && !options.allowFail) throw new Error(`${file} ${args.join(' ')} exited ${r.status}`)
+  return s
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** Run two commands alternately n times; medians of each. */
+export function sideBySide(a, b, n = RUNS) {
+  const ta = []
+  const tb = []
+  for (let i = 0; i < n; i++) {
+    ta.push(a())
+    tb.push(b())
+  }
+  return [median(ta), median(tb)]
+}
+
+export function row(name, berth, baseline, target, better = 'lower') {
+  const ratio = berth / baseline
+  const ok = better === 'lower' ? ratio <= target : ratio >= target
+  return {name, berth_s: +berth.toFixed(3), baseline_s: +baseline.toFixed(3), ratio: +ratio.toFixed(2), target: `${better === 'lower' ? '<=' : '>='} ${target}x`, ok}
+}
+
+/** A row function exported by another module of scripts/, imported when the row runs. */
+export function fromModule(file, exportName) {
+  return async (ctx) => {
+    const mod = await import(new URL(file, import.meta.url).href)
+    if (typeof mod[exportName] !== 'function') throw new Error(`${file} exports no function ${exportName}`)
+    return mod[exportName](ctx)
+  }
+}
+
+function fiftyServiceStack(dir) {
+  const services = {}
+  for (let i = 0; i < 50; i++) {
+    const kind = i % 5 === 0 ? 'postgres' : i % 5 === 1 ? 'redis' : 'node'
+    services[`svc${String(i).padStart(2, '0')}`] =
+      kind === 'node'
+        ? {template: 'node', port: 3000 + i, command: ['node', 'index.js'], env: {N: String(i)}, depends_on: [`svc${String(i - (i % 5)).padStart(2, '0')}`]}
+        : {template: kind, host_port: 20000 + i}
+  }
+  writeFileSync(path.join(dir, 'berth.yml'), stringify({name: 'bench50', services}))
+  writeFileSync(path.join(dir, 'package.json'), '{"name":"bench50","version":"1.0.0"}\n')
+}
+
+/**
+ * berth render of a 50-service stack vs `docker compose config` of the same output, interleaved. The first
+ * render fills the render cache (.berth/cache): `cached` measures an unchanged stack (the usual case),
+ * otherwise BERTH_NO_CACHE=1, a full render.
+ */
+function benchRender(cached) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bench50-'))
+  try {
+    fiftyServiceStack(dir)
+    execFileSync(process.execPath, [CLI, 'render'], {cwd: dir, env, stdio: 'ignore'})
+    const file = path.join(dir, '.berth/dev.compose.yml')
+    const renderEnv = cached ? env : {...env, BERTH_NO_CACHE: '1'}
+    const [b, config] = sideBySide(
+      () => time(process.execPath, [CLI, 'render'], {cwd: dir, env: renderEnv}),
+      () => time('docker', ['compose', '-f', file, 'config'], {cwd: dir}),
+    )
+    if (cached) return [row('berth render (50 services) vs docker compose config', b, config, 1.0)]
+    const full = row('berth render (50 services, BERTH_NO_CACHE=1) vs docker compose config', b, config, 1.0)
+    return [{...full, target: 'info', ok: undefined}]
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+/** up of the example vs raw docker compose up -d --wait on the same rendered file. */
+function benchUp() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-benchup-'))
+  cpSync(path.join(root, 'stacks/shop'), dir, {recursive: true, filter: (s) => !/node_modules|\.berth$/.test(s)})
+  const name = `bench-up-${process.pid}`
+  writeFileSync(path.join(dir, 'berth.yml'), readFileSync(path.join(dir, 'berth.yml'), 'utf8').replace(/^name: .*$/m, `name: ${name}`))
+  const benv = {...env, BERTH_PORT_OFFSET: '33000', BERTH_BRANCH: 'main'}
+  const berth = (...args) => spawnSync(process.execPath, [CLI, ...args], {cwd: dir, env: benv, encoding: 'utf8'})
+  try {
+    const first = berth('up', '--json', '-q')
+    if (first.status !== 0) throw new Error(`berth up failed: ${first.stderr}`)
+    const project = JSON.parse(first.stdout).stack
+    const file = path.join(dir, '.berth/dev.compose.yml')
+    const down = () => spawnSync('docker', ['compose', '-p', project, 'down'], {stdio: 'ignore'})
+    const n = Number(process.env.BENCH_UP_RUNS ?? 5)
+    const tb = []
+    const tr = []
+    // Each side starts from the same state (the stack's containers removed, volumes kept); in turns first.
+    const sides = [
+      () => {
+        const t = process.hrtime.bigint()
+        if (berth('up', '-q').status !== 0) throw new Error('berth up failed')
+        tb.push(Number(process.hrtime.bigint() - t) / 1e9)
+      },
+      () => {
+        const t = process.hrtime.bigint()
+        const r = spawnSync('docker', ['compose', '-p', project, '-f', file, '--project-directory', dir, 'up', '-d', '--wait', '--remove-orphans'], {stdio: 'ignore', env: benv})
+        if (r.status !== 0) throw new Error('docker compose up failed')
+        tr.push(Number(process.hrtime.bigint() - t) / 1e9)
+      },
+    ]
+    for (let i = 0; i < n; i++) {
+      process.stderr.write(`bench: up: run ${i + 1}/${n}\n`)
+      for (const side of i % 2 ? [...sides].reverse() : sides) {
+        down()
+        side()
+      }
+    }
+    return [row('berth up (example, warm) vs docker compose up -d --wait', median(tb), median(tr), 1.1)]
+  } finally {
+    const label = `label=dev.berth.project=${name}`
+    const ids = (cmd) => execFileSync('docker', [...cmd, '--filter', label], {encoding: 'utf8'}).split('\n').filter(Boolean)
+    const c = ids(['ps', '-aq'])
+    if (c.length) spawnSync('docker', ['rm', '-f', ...c], {stdio: 'ignore'})
+    const nets = ids(['network', 'ls', '-q'])
+    if (nets.length) spawnSync('docker', ['network', 'rm', ...nets], {stdio: 'ignore'})
+    const v = ids(['volume', 'ls', '-q'])
+    if (v.length) spawnSync('docker', ['volume', 'rm', ...v], {stdio: 'ignore'})
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+export const ROWS = [
+  {
+    id: 'version',
+    description: 'berth --version vs node -e 0 (start-up)',
+    run: async () => [row('berth --version vs node -e 0', ...sideBySide(() => time(process.execPath, [CLI, '--version']), () => time(process.execPath, ['-e', '0'])), 1.5)],
+  },
+  {id: 'render', description: 'berth render of 50 services, unchanged (render cache) vs docker compose config', run: async () => benchRender(true)},
+  {id: 'render-full', description: 'berth render of 50 services, BERTH_NO_CACHE=1 vs docker compose config (information)', run: async () => benchRender(false)},
+  {id: 'up', description: 'berth up of the example vs docker compose up -d --wait', run: async () => benchUp()},
+  {id: 'switch', description: 'berth switch to a branch used before vs compose down + up -d --wait', run: fromModule('./bench-branches.js', 'benchSwitch')},
+  {id: 'clone', description: 'berth volumes clone vs tar | tar in one container (throughput)', run: fromModule('./bench-branches.js', 'benchClone')},
+  {id: 'debug', description: 'berth debug --break: start to breakpoint armed', run: fromModule('./bench-debug.js', 'benchDebug')},
+]
