@@ -1,4 +1,4 @@
-import {Document, type Node, type YAMLMap} from 'yaml'
+import {Document, type Node, type Scalar, type YAMLMap, type YAMLSeq} from 'yaml'
 import {describe, expect, it} from 'vitest'
 import {parseYamlSource} from '../../src/core/source.js'
 import {thrown} from './helpers.js'
@@ -7,11 +7,11 @@ import {thrown} from './helpers.js'
 function aliasBomb(levels: number, width = 10, under?: string[]): string {
   const doc = new Document({})
   const anchors: Node[] = []
-  let previous: Node = doc.createNode('lol')
+  let previous: Scalar | YAMLSeq = doc.createNode('lol')
   previous.anchor = 'l0'
   anchors.push(previous)
   for (let i = 1; i <= levels; i++) {
-    const node = doc.createNode([]) as Node & {items: Node[]}
+    const node = doc.createNode([]) as YAMLSeq
     for (let j = 0; j < width; j++) node.items.push(doc.createAlias(previous))
     node.anchor = `l${i}`
     anchors.push(node)
