@@ -4,7 +4,7 @@
 // `node scripts/bench-parse.js` runs it alone and prints them. `node scripts/bench-parse.js --sizes` prints
 // berth's times at 0.5, 1, 2 and 5 MB instead (is it linear?).
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -84,13 +84,24 @@ export default async function benchParse(runs = RUNS) {
   })
 }
 
-/** berth render's median at several sizes, with seconds per MB: flat if reading scales linearly. */
+/** CPU seconds (user + system) of one run, through GNU time: steadier than wall time on a shared machine. */
+function cpuTime(args, options) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', ...options})
+  if (r.status !== 0) throw new Error(`berth ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  const [user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number)
+  return user + sys
+}
+
+/** berth render's medians (wall and CPU) at several sizes, per MB: flat if reading scales linearly. */
 export function benchSizes(runs = 3, sizes = [5_000, 10_000, 20_000, 50_000]) {
   return sizes.map((entries) =>
     withStack(entries, (dir, bytes) => {
       const env = berthEnv()
-      const s = median(Array.from({length: runs}, () => time(process.execPath, [CLI, 'render', '--stdout'], {cwd: dir, env})))
-      return {entries, mb: +(bytes / 1e6).toFixed(2), render_s: +s.toFixed(3), s_per_mb: +(s / (bytes / 1e6)).toFixed(3)}
+      const args = [CLI, 'render', '--stdout']
+      const wall = median(Array.from({length: runs}, () => time(process.execPath, args, {cwd: dir, env})))
+      const cpu = existsSync('/usr/bin/time') ? median(Array.from({length: runs}, () => cpuTime(args, {cwd: dir, env}))) : NaN
+      const mb = bytes / 1e6
+      return {entries, mb: +mb.toFixed(2), render_s: +wall.toFixed(3), s_per_mb: +(wall / mb).toFixed(3), cpu_s: +cpu.toFixed(2), cpu_s_per_mb: +(cpu / mb).toFixed(3)}
     }),
   )
 }
