@@ -3,7 +3,7 @@
  */
 import {Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
 import {ConfigError, type SourcePos} from './errors.js'
-import {checkDocument, MIN_ALIAS_EXPANSION, yamlErrorMessage, yamlErrorOffset} from './yaml-checks.js'
+import {checkDocument, fixAliasTargets, MIN_ALIAS_EXPANSION, yamlErrorMessage, yamlErrorOffset} from './yaml-checks.js'
 import type {PathSegment} from './yaml-path.js'
 
 export {formatPath, type PathSegment} from './yaml-path.js'
@@ -41,7 +41,7 @@ export function parseYamlSource(text: string, file: string): SourceDoc {
 
   const firstError = doc.errors[0]
   if (firstError) throw new ConfigError(`invalid YAML: ${yamlErrorMessage(firstError.code, firstError.message)}`, posAt(yamlErrorOffset(doc, firstError)))
-  checkDocument(doc, posAt, Math.max(MIN_ALIAS_EXPANSION, text.length))
+  fixAliasTargets(checkDocument(doc, posAt, Math.max(MIN_ALIAS_EXPANSION, text.length)))
 
   const nodeAt = (path: readonly PathSegment[]): {node: Node | undefined; key?: Node} => {
     let current: unknown = doc.contents
