@@ -3,6 +3,7 @@
  */
 import {Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
 import {ConfigError, type SourcePos} from './errors.js'
+import {checkDocument, fixAliasTargets, MIN_ALIAS_EXPANSION, yamlErrorMessage, yamlErrorOffset} from './yaml-checks.js'
 import type {PathSegment} from './yaml-path.js'
 
 export {formatPath, type PathSegment} from './yaml-path.js'
@@ -19,19 +20,28 @@ export interface SourceDoc {
   locateKey(path: readonly PathSegment[]): SourcePos
 }
 
+/** The document's plain value; any failure of the library here becomes a ConfigError at the document. */
+function toValue(doc: Document, rootPos: () => SourcePos): unknown {
+  try {
+    // checkDocument bounded what aliases expand to; the library's own count would be a second, other limit.
+    return doc.toJS({maxAliasCount: -1})
+  } catch (error) {
+    throw new ConfigError(`invalid YAML: ${(error as Error).message.split('\n')[0]}`, rootPos(), {cause: error})
+  }
+}
+
 export function parseYamlSource(text: string, file: string): SourceDoc {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
+  // The library's duplicate-key check scans a mapping for every key (quadratic): checkDocument has its own.
+  const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: false})
   const posAt = (offset: number): SourcePos => {
     const {line, col} = lineCounter.linePos(offset)
     return {file, line, col}
   }
 
   const firstError = doc.errors[0]
-  if (firstError) {
-    const message = firstError.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
-    throw new ConfigError(`invalid YAML: ${message}`, posAt(firstError.pos[0]))
-  }
+  if (firstError) throw new ConfigError(`invalid YAML: ${yamlErrorMessage(firstError.code, firstError.message)}`, posAt(yamlErrorOffset(doc, firstError)))
+  fixAliasTargets(checkDocument(doc, posAt, Math.max(MIN_ALIAS_EXPANSION, text.length)))
 
   const nodeAt = (path: readonly PathSegment[]): {node: Node | undefined; key?: Node} => {
     let current: unknown = doc.contents
@@ -59,7 +69,7 @@ export function parseYamlSource(text: string, file: string): SourceDoc {
   return {
     file,
     doc,
-    value: doc.toJS({maxAliasCount: 100}),
+    value: toValue(doc, rootPos),
     locate(path) {
       const {node} = nodeAt(path)
       return node?.range ? posAt(node.range[0]) : rootPos()

@@ -1,11 +1,26 @@
 // Bad input gets one actionable line, a documented exit code, no stack trace, and changes nothing.
 import {execFileSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {Document, parseDocument, type Scalar, type YAMLSeq} from 'yaml'
 import {berth, containersOf, stackFixture, volumesOf, type CliResult, type Fixture} from './harness.js'
+
+/** A "billion laughs" (9 levels of 10 aliases: 10^9 values once expanded) put under `at` in `doc`. */
+function addAliasBomb(doc: Document, at: string[]) {
+  let previous: Scalar | YAMLSeq = doc.createNode('lol')
+  previous.anchor = 'l0'
+  doc.setIn([...at, 'L0'], previous)
+  for (let i = 1; i <= 9; i++) {
+    const level = doc.createNode([]) as YAMLSeq
+    for (let j = 0; j < 10; j++) level.items.push(doc.createAlias(previous))
+    level.anchor = `l${i}`
+    doc.setIn([...at, `L${i}`], level)
+    previous = level
+  }
+}
 
 function expectOneActionableError(r: CliResult, code: number, message: RegExp) {
   expect(r.code, r.stderr).toBe(code)
@@ -34,11 +49,44 @@ describe('bad input', () => {
     writeFileSync(file, edit(readFileSync(file, 'utf8')))
   }
 
+  const editDoc = (f: Fixture, edit: (doc: Document) => void) => {
+    const file = path.join(f.dir, 'berth.yml')
+    const doc = parseDocument(readFileSync(file, 'utf8'))
+    edit(doc)
+    writeFileSync(file, doc.toString())
+  }
+
+  const writeTemplate = (f: Fixture, name: string, edit: (doc: Document) => void) => {
+    const doc = new Document({service: {image: 'node:20-bookworm-slim'}})
+    edit(doc)
+    mkdirSync(path.join(f.dir, 'templates', 'services'), {recursive: true})
+    writeFileSync(path.join(f.dir, 'templates', 'services', name), doc.toString())
+  }
+
   it('malformed YAML: file, line and column', async () => {
     fx = await stackFixture('shop')
     editStack(fx, (t) => t.replace('    port: 8000\n', '    port: [8000\n'))
     const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
     expectOneActionableError(r, 3, /^berth: error: berth\.yml:\d+:\d+: invalid YAML: /)
+    await expectNothingChanged(fx)
+  })
+
+  // Every failure of the YAML reader is exit 3 with file:line:col, quickly (no expansion of a billion laughs).
+  const yamlFailures: Array<[string, (f: Fixture) => void, RegExp]> = [
+    ['a billion laughs inside env', (f) => editDoc(f, (doc) => addAliasBomb(doc, ['services', 'web', 'env'])), /^berth: error: berth\.yml:\d+:\d+: invalid YAML: too many aliases expanded/],
+    ['a billion laughs in a template', (f) => writeTemplate(f, 'bomb.yml', (doc) => addAliasBomb(doc, ['service', 'environment'])), /^berth: error: templates\/services\/bomb\.yml:\d+:\d+: invalid YAML: too many aliases expanded/],
+    ['a duplicate key', (f) => editStack(f, (t) => t.replace('  db:\n', '  db:\n    template: postgres\n')), /^berth: error: berth\.yml:\d+:5: invalid YAML: duplicate key "template" \(first at line \d+\)$/],
+    ['a tab as indentation', (f) => editStack(f, (t) => t.replace('    template: redis', '\ttemplate: redis')), /^berth: error: berth\.yml:\d+:1: invalid YAML: a tab used for indentation/],
+    ['an unclosed quote', (f) => editStack(f, (t) => t.replace('template: redis', 'template: "redis')), /^berth: error: berth\.yml:\d+:15: invalid YAML: a quoted string is not closed/],
+    ['several documents', (f) => editStack(f, (t) => `${t}---\nname: other\n`), /^berth: error: berth\.yml:\d+:1: invalid YAML: several YAML documents in one file/],
+  ]
+  it.each(yamlFailures)('YAML: %s', async (_what, edit, message) => {
+    fx = await stackFixture('shop')
+    edit(fx)
+    const started = Date.now()
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expectOneActionableError(r, 3, message)
     await expectNothingChanged(fx)
   })
 
