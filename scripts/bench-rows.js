@@ -155,4 +155,10 @@ export const ROWS = [
   {id: 'switch', description: 'berth switch to a branch used before vs compose down + up -d --wait', run: fromModule('./bench-branches.js', 'benchSwitch')},
   {id: 'clone', description: 'berth volumes clone vs tar | tar in one container (throughput)', run: fromModule('./bench-branches.js', 'benchClone')},
   {id: 'debug', description: 'berth debug --break: start to breakpoint armed', run: fromModule('./bench-debug.js', 'benchDebug')},
+  {
+    id: 'parse',
+    description: 'berth render of a 5 MB berth.yml (50,000-entry env, BERTH_NO_CACHE=1) vs docker compose config; and < 2 s',
+    // docker compose config alone takes a minute or more on that file: 3 rounds unless BENCH_PARSE_RUNS says otherwise.
+    run: async () => (await import('./bench-parse.js')).default(Number(process.env.BENCH_PARSE_RUNS ?? 3)),
+  },
 ]
