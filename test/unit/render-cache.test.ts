@@ -114,7 +114,7 @@ const KEY: RenderCacheKey = {
   vars: {BERTH_IMAGE_MAP: null, HOME: '/home/u'},
 }
 
-const RESULT: RenderResult = {project: 'x-dev-main-12345678', env: {name: 'dev', mode: 'dev', port_offset: 0, vars: {}, services: {}}, compose: {name: 'x', services: {}}, services: [], volumes: [], ports: []}
+const RESULT: RenderResult = {project: 'x-dev-main-12345678', env: {name: 'dev', mode: 'dev', port_offset: 0, vars: {}, services: {}}, compose: {name: 'x', services: {}}, services: [], volumes: [], ports: [], door: {name: 'x-dev-door-12345678', routes: [], digest: 'none'}}
 
 function entry(log: InputRead[], result: RenderResult = RESULT): RenderCacheEntry {
   return {key: KEY, inputs: log, result, yaml: '# x\nname: x\n'}
