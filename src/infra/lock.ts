@@ -128,48 +128,37 @@ export async function withLock<T>(project: string, fn: () => Promise<T>, options
 
 /**
  * The lock port: re-entrant within one process (a use case that calls another holds the lock once),
- * waiting up to BERTH_LOCK_TIMEOUT seconds.
+ * waiting up to BERTH_LOCK_TIMEOUT seconds; holdIfFree does not wait at all.
  */
 export function fileLock(options: {timeoutSeconds?: number; dir?: string} = {}): LockPort {
   const held = new Map<string, {count: number; lock: Lock}>()
-  const port: LockPort = {
-    async hold(project, fn, onWait) {
-      const mine = held.get(project)
-      if (mine) {
-        mine.count++
-      } else {
-        held.set(project, {count: 1, lock: await acquireLock(project, {...options, onWait})})
+  /** Run fn with the project's lock held by this process (taken by `take` unless it is already). */
+  const within = async <T>(project: string, take: () => Promise<Lock>, fn: () => Promise<T>): Promise<T> => {
+    const mine = held.get(project) ?? {count: 0, lock: await take()}
+    held.set(project, mine)
+    mine.count++
+    try {
+      return await fn()
+    } finally {
+      if (--mine.count === 0) {
+        held.delete(project)
+        mine.lock.release()
       }
-      try {
-        return await fn()
-      } finally {
-        const h = held.get(project)!
-        if (--h.count === 0) {
-          held.delete(project)
-          h.lock.release()
-        }
-      }
-    },
+    }
+  }
+  return {
+    hold: (project, fn, onWait) => within(project, () => acquireLock(project, {...options, onWait}), fn),
     async holdIfFree(project, fn) {
+      let lock: Lock | undefined
       if (!held.has(project)) {
         try {
-          held.set(project, {count: 0, lock: await acquireLock(project, {...options, timeoutSeconds: 0})})
+          lock = await acquireLock(project, {...options, timeoutSeconds: 0})
         } catch (error) {
           if ((error as {exitCode?: number}).exitCode === ExitCode.LOCKED) return undefined
           throw error
         }
       }
-      held.get(project)!.count++
-      try {
-        return await fn()
-      } finally {
-        const h = held.get(project)!
-        if (--h.count === 0) {
-          held.delete(project)
-          h.lock.release()
-        }
-      }
+      return within(project, async () => lock!, fn)
     },
   }
-  return port
 }
