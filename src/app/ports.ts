@@ -79,6 +79,8 @@ export interface RunOptions {
   progress?: 'tty' | 'plain' | 'quiet'
   /** Let the child write to our stderr directly (a terminal: Compose draws its own progress there). */
   inheritStderr?: boolean
+  /** Text for the child's stdin (a Compose file given as `-f -`). */
+  input?: string
 }
 
 export interface ComposeTarget {

@@ -88,11 +88,11 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   const {result, yaml} = await renderProject(project, options.env, deps)
   await checkDocker(engine, compose)
   const file = defaultOutputFile(project.root, result.env.name)
-  deps.files.writeGenerated(file, yaml)
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)
-  // Nothing has changed on the engine yet: a file Compose would refuse stops here.
-  await validateRendered(project, result, file, digest, deps)
+  // Nothing has changed yet: a file Compose would refuse stops here, before it is even written.
+  await validateRendered(project, result, yaml, file, digest, deps)
   await clearTheWay(project, result, deps)
+  deps.files.writeGenerated(file, yaml)
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.
   await prepareVolumes(project, result, deps)
 

@@ -21,8 +21,9 @@ export function runProcess(file: string, args: string[], options: RunOptions & {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: options.inherit ? 'inherit' : ['ignore', 'pipe', options.inheritStderr ? 'inherit' : 'pipe'],
+      stdio: options.inherit ? 'inherit' : [options.input === undefined ? 'ignore' : 'pipe', 'pipe', options.inheritStderr ? 'inherit' : 'pipe'],
     })
+    if (options.input !== undefined) child.stdin?.end(options.input)
     let stdout = ''
     let stderr = ''
     let interrupted = false
