@@ -12,6 +12,7 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {doorAlias, routedServices, type DoorSpec} from '../core/door.js'
+import {DOOR_MODE_LABEL, DOOR_ROUTES_LABEL, doorRoutesEnv, type DoorMode} from '../core/door-mode.js'
 import {resolveImage} from '../core/images.js'
 import {LABEL} from '../core/naming.js'
 import type {RenderResult} from '../core/render.js'
@@ -20,11 +21,12 @@ import type {ContainerInfo, Engine} from '../docker/engine.js'
 import type {Reporter} from '../cli/reporter.js'
 import {RUNTIME_DIR} from '../infra/paths.js'
 import {readState, updateState} from '../infra/state.js'
+import {doorMode, modeOf, syncDoorTable} from './door-host.js'
 import type {Project} from './project.js'
 
 export const DOOR_IMAGE = 'node:20-bookworm-slim'
 export const DOOR_DIGEST_LABEL = 'dev.berth.door.digest'
-export const DOOR_ROUTES_LABEL = 'dev.berth.door.routes'
+export {DOOR_ROUTES_LABEL}
 export const DEFAULT_KEEP_WARM = 2
 
 const COMPOSE_PROJECT = 'com.docker.compose.project'
@@ -56,8 +58,9 @@ function attachedTo(c: ContainerInfo, network: string): boolean {
 }
 
 /**
- * The door of this stack's environment and work tree, running with these routes. An existing door with
- * other routes is replaced (Docker cannot change published ports in place). No ports: no door.
+ * The door of this stack's environment and work tree, running with these routes, in the mode chosen for
+ * this engine (src/core/door-mode.ts). An existing door with other routes or another mode is replaced
+ * (Docker cannot change published ports in place). No ports: no door.
  */
 export async function ensureDoor(project: Project, result: RenderResult, engine: Engine): Promise<'none' | 'running' | 'started' | 'created'> {
   const spec = result.door
@@ -69,7 +72,8 @@ export async function ensureDoor(project: Project, result: RenderResult, engine:
     if (existing) await removeDoor(engine, spec.name)
     return 'none'
   }
-  if (existing && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest) {
+  const mode = (await doorMode(engine)).mode
+  if (existing && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest && modeOf(existing.Config?.Labels) === mode) {
     if (existing.State?.Running) return 'running'
     await engine.startContainer(existing.Id)
     return 'started'
@@ -83,21 +87,19 @@ export async function ensureDoor(project: Project, result: RenderResult, engine:
     [LABEL.worktree]: project.root,
     [DOOR_DIGEST_LABEL]: spec.digest,
     [DOOR_ROUTES_LABEL]: JSON.stringify(spec.routes),
+    [DOOR_MODE_LABEL]: mode,
   }
   await engine.ensureNetwork(spec.name, {[LABEL.project]: project.stack.value.name, [LABEL.env]: result.env.name, [LABEL.role]: 'door', [LABEL.door]: spec.name})
   const image = doorImage(project)
-  const exposed = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, {}]))
-  const bindings = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, [{HostIp: r.bind, HostPort: String(r.listen)}]]))
   let id: string
   try {
     id = await engine.createContainer({
       name: spec.name,
       Image: image,
       Cmd: ['node', '-e', doorScript()],
-      Env: [`BERTH_DOOR_ROUTES=${JSON.stringify(spec.routes.map(({listen, host, port}) => ({listen, host, port})))}`],
+      Env: [`BERTH_DOOR_ROUTES=${JSON.stringify(doorRoutesEnv(spec.routes))}`, `BERTH_DOOR_MODE=${mode}`],
       Labels: labels,
-      ExposedPorts: exposed,
-      HostConfig: {PortBindings: bindings, NetworkMode: spec.name, Init: true, RestartPolicy: {Name: 'unless-stopped'}},
+      ...networking(spec, mode),
     })
   } catch (error) {
     const e = error as {statusCode?: number}
@@ -113,6 +115,15 @@ export async function ensureDoor(project: Project, result: RenderResult, engine:
   }
   await engine.startContainer(id)
   return 'created'
+}
+
+/** Published: Docker publishes the door's ports from its own network. Host: the door listens itself. */
+function networking(spec: DoorSpec, mode: DoorMode): {ExposedPorts?: Record<string, object>; HostConfig: Record<string, unknown>} {
+  const common = {Init: true, RestartPolicy: {Name: 'unless-stopped'}}
+  if (mode === 'host') return {HostConfig: {...common, NetworkMode: 'host'}}
+  const exposed = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, {}]))
+  const bindings = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, [{HostIp: r.bind, HostPort: String(r.listen)}]]))
+  return {ExposedPorts: exposed, HostConfig: {...common, PortBindings: bindings, NetworkMode: spec.name}}
 }
 
 /**
@@ -155,8 +166,10 @@ export async function routeDoor(engine: Engine, door: DoorSpec, stack: string, a
     if (mine && !attachedTo(c, door.name)) changes.push(engine.connect(door.name, c.Id, [doorAlias(c.Labels![LABEL.service]!)]))
     if (!mine && attachedTo(c, door.name)) changes.push(engine.disconnect(door.name, c.Id))
   }
-  if (changes.length === 0 && !attached) return
   await Promise.all(changes)
+  // A host-mode door gets the addresses of what is attached now, and drops connections to old ones.
+  if (await syncDoorTable(engine, door.name)) return
+  if (changes.length === 0 && !attached) return
   // Connections still open to the previous branch's containers are dropped.
   await engine.signalContainer(door.name, 'SIGHUP').catch(() => undefined)
 }
@@ -237,6 +250,7 @@ async function stopStack(engine: Engine, compose: ComposeCli, stack: string): Pr
 export async function unfreeze(engine: Engine, frozen: Frozen, project: string): Promise<void> {
   await Promise.all(frozen.paused.map((id) => engine.unpauseContainer(id).catch(() => undefined)))
   await Promise.all(frozen.detached.map((c) => engine.connect(frozen.door, c.id, [c.alias]).catch(() => undefined)))
+  await syncDoorTable(engine, frozen.door).catch(() => undefined) // re-attached: maybe at other addresses
   updateState(project, (s) => {
     if (s.stacks?.[frozen.stack]) delete s.stacks[frozen.stack].pausedAt
   })

@@ -178,6 +178,17 @@ export class Engine {
 
   // --- the front door (src/app/door.ts) ---
 
+  /** The engine's `docker info` (asked once per engine object). */
+  info(): Promise<{OperatingSystem?: string; Name?: string; KernelVersion?: string; SecurityOptions?: string[]}> {
+    this.infoAnswer ??= (async () => {
+      const docker = await this.docker()
+      return this.call(() => docker.info())
+    })()
+    return this.infoAnswer
+  }
+
+  private infoAnswer?: Promise<{OperatingSystem?: string; Name?: string; KernelVersion?: string; SecurityOptions?: string[]}>
+
   async network(name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
     const docker = await this.docker()
     try {

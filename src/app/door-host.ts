@@ -1,0 +1,67 @@
+/**
+ * The host-mode front door (src/core/door-mode.ts): choosing the mode for this engine, and handing the
+ * door its route table (each routed service's address on the door network), since in the host's network
+ * namespace it cannot ask Docker's DNS for the door aliases. The table is written into the door's
+ * container by `docker exec` (argv, no shell text from outside) and read by the door on SIGHUP.
+ */
+import os from 'node:os'
+import {BerthError, ExitCode} from '../core/errors.js'
+import {chooseDoorMode, DOOR_MODE_LABEL, DOOR_ROUTES_LABEL, DOOR_TABLE_FILE, doorTable, modeWithoutEngine, type DoorMode, type ModeChoice} from '../core/door-mode.js'
+import {LABEL} from '../core/naming.js'
+import type {Engine} from '../docker/engine.js'
+import {resolveEngineEndpoint} from '../infra/docker-context.js'
+
+const chosen = new WeakMap<Engine, Promise<ModeChoice>>()
+
+/** The door mode for this engine: BERTH_DOOR_MODE, else host for a local Linux engine, else published. */
+export function doorMode(engine: Engine, env: NodeJS.ProcessEnv = process.env): Promise<ModeChoice> {
+  let choice = chosen.get(engine)
+  if (!choice) {
+    choice = decide(engine, env)
+    chosen.set(engine, choice)
+  }
+  return choice
+}
+
+async function decide(engine: Engine, env: NodeJS.ProcessEnv): Promise<ModeChoice> {
+  const local = {forced: env.BERTH_DOOR_MODE || undefined, platform: process.platform, endpoint: resolveEngineEndpoint(env).host ?? env.DOCKER_HOST, hostname: os.hostname(), release: os.release()}
+  let early: ModeChoice | undefined
+  try {
+    early = modeWithoutEngine(local)
+  } catch (error) {
+    throw new BerthError((error as Error).message, {exitCode: ExitCode.CONFIG, hints: ['Unset it to let berth choose (host on a local Linux engine, else published).']})
+  }
+  if (early) return early
+  const info = await engine.info()
+  return chooseDoorMode({...local, engine: {operatingSystem: info.OperatingSystem, name: info.Name, kernelVersion: info.KernelVersion, securityOptions: info.SecurityOptions}})
+}
+
+/** The mode a door container runs in (its label; a door made before modes existed is published). */
+export function modeOf(labels: Record<string, string> | undefined): DoorMode {
+  return labels?.[DOOR_MODE_LABEL] === 'host' ? 'host' : 'published'
+}
+
+/**
+ * Give a host-mode door the addresses of the containers attached to its network now (the routed stack),
+ * then SIGHUP: it drops the connections whose target changed. A published door needs none (it uses DNS):
+ * false, nothing done.
+ */
+export async function syncDoorTable(engine: Engine, door: string): Promise<boolean> {
+  const info = await engine.inspectContainer(door).catch(() => undefined)
+  if (!info?.State?.Running || modeOf(info.Config?.Labels) !== 'host') return false
+  const routes = JSON.parse(info.Config?.Labels?.[DOOR_ROUTES_LABEL] ?? '[]') as Array<{service: string}>
+  const attached = (await engine.containers({[LABEL.door]: door}, false))
+    .filter((c) => c.Labels?.[LABEL.role] !== 'door')
+    .map((c) => ({service: c.Labels?.[LABEL.service] ?? '', ip: c.NetworkSettings?.Networks?.[door]?.IPAddress || undefined}))
+  const table = JSON.stringify(doorTable(routes.map((r) => r.service), attached))
+  const argv = ['sh', '-c', 'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"', 'berth-door-table', table, DOOR_TABLE_FILE]
+  const wrote = await engine.execCapture(info.Id, argv, 10_000)
+  if (wrote.code !== 0) {
+    throw new BerthError(`cannot give the front door ${door} its routes (${wrote.stderr.trim() || `exit ${wrote.code}`})`, {
+      exitCode: ExitCode.DOCKER,
+      hints: ['Run berth up again; or use the published door: BERTH_DOOR_MODE=published berth up'],
+    })
+  }
+  await engine.signalContainer(info.Id, 'SIGHUP').catch(() => undefined)
+  return true
+}
