@@ -48,7 +48,14 @@ export function modeOf(labels: Record<string, string> | undefined): DoorMode {
  */
 export async function syncDoorTable(engine: Engine, door: string): Promise<boolean> {
   const info = await engine.inspectContainer(door).catch(() => undefined)
-  if (!info?.State?.Running || modeOf(info.Config?.Labels) !== 'host') return false
+  if (!info || modeOf(info.Config?.Labels) !== 'host') return false
+  if (!info.State?.Running || info.State.Restarting) {
+    // It stops at start when it cannot listen: a port taken since berth checked them.
+    throw new BerthError(`berth's front door ${door} is not running (exit code ${info.State?.ExitCode ?? '?'})`, {
+      exitCode: ExitCode.DOCKER,
+      hints: [`See why: docker logs ${door}`, 'If a port is taken, free it (berth up names who holds it) and run berth up again.'],
+    })
+  }
   const routes = JSON.parse(info.Config?.Labels?.[DOOR_ROUTES_LABEL] ?? '[]') as Array<{service: string}>
   const attached = (await engine.containers({[LABEL.door]: door}, false))
     .filter((c) => c.Labels?.[LABEL.role] !== 'door')
