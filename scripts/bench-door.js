@@ -3,7 +3,7 @@
 // measured side by side in alternating rounds; medians of the rounds.
 //
 //   import {benchDoor} from './bench-door.js'
-//   const rows = await benchDoor({rounds: 5})   // or: node scripts/bench-door.js
+//   const rows = await benchDoor({rounds: 8, seconds: 2})   // or: node scripts/bench-door.js (BENCH_DOOR_ROUNDS=N)
 //
 // Rows have the shape of bench.js's row(): {name, berth_s, baseline_s, ratio, target, ok}, plus `unit`.
 // The fields berth_s and baseline_s hold the measure in `unit` (named in the row's name too), not seconds:
@@ -157,7 +157,7 @@ function rows(door, direct, mode) {
 }
 
 /** Measure; returns the rows. `rounds` alternating rounds of `seconds` of autocannon and one download each. */
-export async function benchDoor({rounds = Number(process.env.BENCH_DOOR_ROUNDS ?? 5), seconds = 3, env = process.env, cli = CLI} = {}) {
+export async function benchDoor({rounds = Number(process.env.BENCH_DOOR_ROUNDS ?? 8), seconds = 2, env = process.env, cli = CLI} = {}) {
   const name = `benchdoor-${process.pid}`
   const direct = `${name}-direct`
   const dir = mkdtempSync(path.join(os.tmpdir(), `berth-${name}-`))
