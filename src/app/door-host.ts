@@ -6,6 +6,7 @@
  */
 import os from 'node:os'
 import {BerthError, ExitCode} from '../core/errors.js'
+import type {DoorSpec} from '../core/door.js'
 import {chooseDoorMode, DOOR_MODE_LABEL, DOOR_ROUTES_LABEL, DOOR_TABLE_FILE, doorTable, modeWithoutEngine, type DoorMode, type ModeChoice} from '../core/door-mode.js'
 import {LABEL} from '../core/naming.js'
 import type {Engine} from '../docker/engine.js'
@@ -34,6 +35,15 @@ async function decide(engine: Engine, env: NodeJS.ProcessEnv): Promise<ModeChoic
   if (early) return early
   const info = await engine.info()
   return chooseDoorMode({...local, engine: {operatingSystem: info.OperatingSystem, name: info.Name, kernelVersion: info.KernelVersion, securityOptions: info.SecurityOptions}})
+}
+
+/** Published: Docker publishes the door's ports from its own network. Host: the door listens itself. */
+export function doorNetworking(spec: DoorSpec, mode: DoorMode): {ExposedPorts?: Record<string, object>; HostConfig: Record<string, unknown>} {
+  const common = {Init: true, RestartPolicy: {Name: 'unless-stopped'}}
+  if (mode === 'host') return {HostConfig: {...common, NetworkMode: 'host'}}
+  const exposed = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, {}]))
+  const bindings = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, [{HostIp: r.bind, HostPort: String(r.listen)}]]))
+  return {ExposedPorts: exposed, HostConfig: {...common, PortBindings: bindings, NetworkMode: spec.name}}
 }
 
 /** The mode a door container runs in (its label; a door made before modes existed is published). */

@@ -5,14 +5,15 @@
  *
  * The door is a container of its own with its own network, made by berth through the engine (not part of
  * any Compose project, so `docker compose down` of a stack never touches it). Routing is done by network
- * attachment: only the active stack's containers are attached to the door's network, under their service
- * names, so the door's static routes ("8000 -> web:8000") always reach the active branch.
+ * attachment: only the active stack's containers are attached to the door's network, under their door
+ * aliases, so a published door's static routes ("8000 -> berth-route-web:8000") always reach the active
+ * branch; a host-mode door is given their addresses on that network instead (src/app/door-host.ts).
  */
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {doorAlias, routedServices, type DoorSpec} from '../core/door.js'
-import {DOOR_MODE_LABEL, DOOR_ROUTES_LABEL, doorRoutesEnv, type DoorMode} from '../core/door-mode.js'
+import {DOOR_MODE_LABEL, DOOR_ROUTES_LABEL, doorRoutesEnv} from '../core/door-mode.js'
 import {resolveImage} from '../core/images.js'
 import {LABEL} from '../core/naming.js'
 import type {RenderResult} from '../core/render.js'
@@ -21,7 +22,7 @@ import type {ContainerInfo, Engine} from '../docker/engine.js'
 import type {Reporter} from '../cli/reporter.js'
 import {RUNTIME_DIR} from '../infra/paths.js'
 import {readState, updateState} from '../infra/state.js'
-import {doorMode, modeOf, syncDoorTable} from './door-host.js'
+import {doorMode, doorNetworking, modeOf, syncDoorTable} from './door-host.js'
 import type {Project} from './project.js'
 
 export const DOOR_IMAGE = 'node:20-bookworm-slim'
@@ -99,7 +100,7 @@ export async function ensureDoor(project: Project, result: RenderResult, engine:
       Cmd: ['node', '-e', doorScript()],
       Env: [`BERTH_DOOR_ROUTES=${JSON.stringify(doorRoutesEnv(spec.routes))}`, `BERTH_DOOR_MODE=${mode}`],
       Labels: labels,
-      ...networking(spec, mode),
+      ...doorNetworking(spec, mode),
     })
   } catch (error) {
     const e = error as {statusCode?: number}
@@ -115,15 +116,6 @@ export async function ensureDoor(project: Project, result: RenderResult, engine:
   }
   await engine.startContainer(id)
   return 'created'
-}
-
-/** Published: Docker publishes the door's ports from its own network. Host: the door listens itself. */
-function networking(spec: DoorSpec, mode: DoorMode): {ExposedPorts?: Record<string, object>; HostConfig: Record<string, unknown>} {
-  const common = {Init: true, RestartPolicy: {Name: 'unless-stopped'}}
-  if (mode === 'host') return {HostConfig: {...common, NetworkMode: 'host'}}
-  const exposed = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, {}]))
-  const bindings = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, [{HostIp: r.bind, HostPort: String(r.listen)}]]))
-  return {ExposedPorts: exposed, HostConfig: {...common, PortBindings: bindings, NetworkMode: spec.name}}
 }
 
 /**
