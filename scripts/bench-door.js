@@ -56,10 +56,12 @@ function canBind(port) {
   })
 }
 
+const picked = new Set()
 async function freePort(base) {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = base + Math.floor(Math.random() * 200) * 100
-    if ((await canBind(port)) && (await canBind(port + 1229))) return port
+    if (picked.has(port)) continue
+    if ((await canBind(port)) && (await canBind(port + 1229))) return picked.add(port), port
   }
   throw new Error('no free port found')
 }
@@ -156,46 +158,64 @@ function rows(door, direct, mode) {
   ]
 }
 
-/** Measure; returns the rows. `rounds` alternating rounds of `seconds` of autocannon and one download each. */
-export async function benchDoor({rounds = Number(process.env.BENCH_DOOR_ROUNDS ?? 8), seconds = 2, env = process.env, cli = CLI} = {}) {
-  const name = `benchdoor-${process.pid}`
-  const direct = `${name}-direct`
+/** A berth stack running the server behind its door (in `mode`, or berth's choice): its port and the mode it got. */
+async function doorSide(name, mode, {env, cli}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `berth-${name}-`))
   const state = mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))
+  const side = {name, dirs: [dir, state], rps: [], p50: [], mbs: []}
+  writeStack(dir, name)
+  side.port = await freePort(PORT + 20000)
+  const berthEnv = {...env, BERTH_IMAGE_MAP: env.BERTH_IMAGE_MAP ?? IMAGES, NO_COLOR: '1', BERTH_PORT_OFFSET: String(side.port - PORT), BERTH_STATE_DIR: state, BERTH_CONFIG: '/nonexistent/berth.yml'}
+  if (mode) berthEnv.BERTH_DOOR_MODE = mode
+  return {
+    side,
+    async up() {
+      await run(process.execPath, [cli, 'up', '-q'], {cwd: dir, env: berthEnv})
+      side.mode = (await run('docker', ['ps', '--filter', `label=dev.berth.project=${name}`, '--filter', 'label=dev.berth.role=door', '--format', '{{.Label "dev.berth.door.mode"}}'])).trim() || 'published'
+    },
+  }
+}
+
+/**
+ * Measure; returns the rows. `rounds` rounds of `seconds` of autocannon and one download on every side, the
+ * order rotating each round. `modes`: the door modes to measure (BENCH_DOOR_MODES=host,published compares
+ * both, interleaved in one run); default berth's own choice (or BERTH_DOOR_MODE).
+ */
+export async function benchDoor({rounds = Number(process.env.BENCH_DOOR_ROUNDS ?? 8), seconds = 2, env = process.env, cli = CLI, modes = (process.env.BENCH_DOOR_MODES ?? '').split(',').filter(Boolean)} = {}) {
+  const name = `benchdoor-${process.pid}`
+  const direct = {name: `${name}-direct`, rps: [], p50: [], mbs: []}
+  const doors = []
+  const all = () => [direct, ...doors.map((d) => d.side)]
+  const clean = () => Promise.all([cleanup(name, direct.name, []), ...doors.map((d) => cleanup(d.side.name, direct.name, d.side.dirs))])
   // Interrupted (Ctrl-C): clean up all the same, then exit as interrupted.
-  const interrupted = () => void cleanup(name, direct, [dir, state]).finally(() => process.exit(130))
+  const interrupted = () => void clean().finally(() => process.exit(130))
   process.once('SIGINT', interrupted)
   try {
-    writeStack(dir, name)
-    const directPort = await freePort(31000)
-    const doorPort = await freePort(PORT + 20000)
-    const offset = doorPort - PORT
-    const berthEnv = {...env, BERTH_IMAGE_MAP: env.BERTH_IMAGE_MAP ?? IMAGES, NO_COLOR: '1', BERTH_PORT_OFFSET: String(offset), BERTH_STATE_DIR: state, BERTH_CONFIG: '/nonexistent/berth.yml'}
-    await run(process.execPath, [cli, 'up', '-q'], {cwd: dir, env: berthEnv})
-    const mode = (await run('docker', ['ps', '--filter', `label=dev.berth.project=${name}`, '--filter', 'label=dev.berth.role=door', '--format', '{{.Label "dev.berth.door.mode"}}'])).trim() || 'published'
-    await run('docker', ['run', '-d', '--name', direct, '--init', '--label', `dev.berth.project=${name}`, '-p', `127.0.0.1:${directPort}:${PORT}`, '-v', `${path.join(dir, 'app')}:/src:ro`, '-w', '/src', IMAGE, 'node', 'server.js'])
-    await Promise.all([reachable(doorPort), reachable(directPort)])
-    // Warm-up (JIT, connection set-up) on both sides, not measured.
-    for (const port of [doorPort, directPort]) {
-      await keepAlive(port, 1)
-      await download(port)
+    for (const [i, mode] of (modes.length ? modes : [undefined]).entries()) doors.push(await doorSide(`${name}-${i}`, mode, {env, cli}))
+    for (const d of doors) await d.up()
+    direct.port = await freePort(31000)
+    const app = path.join(doors[0].side.dirs[0], 'app')
+    await run('docker', ['run', '-d', '--name', direct.name, '--init', '--label', `dev.berth.project=${name}`, '-p', `127.0.0.1:${direct.port}:${PORT}`, '-v', `${app}:/src:ro`, '-w', '/src', IMAGE, 'node', 'server.js'])
+    await Promise.all(all().map((s) => reachable(s.port)))
+    // Warm-up (JIT, connection set-up) on every side, not measured.
+    for (const s of all()) {
+      await keepAlive(s.port, 1)
+      await download(s.port)
     }
-    const door = {rps: [], p50: [], mbs: []}
-    const base = {rps: [], p50: [], mbs: []}
     for (let i = 0; i < rounds; i++) {
-      // Alternate which side goes first.
-      const order = i % 2 === 0 ? [[door, doorPort], [base, directPort]] : [[base, directPort], [door, doorPort]]
-      for (const [side, port] of order) {
-        const k = await keepAlive(port, seconds)
-        side.rps.push(k.rps)
-        side.p50.push(k.p50)
+      const sides = all()
+      const order = sides.map((_, j) => sides[(i + j) % sides.length])
+      for (const s of order) {
+        const k = await keepAlive(s.port, seconds)
+        s.rps.push(k.rps)
+        s.p50.push(k.p50)
       }
-      for (const [side, port] of order) side.mbs.push(DOWNLOAD_MB / (await download(port)))
+      for (const s of order) s.mbs.push(DOWNLOAD_MB / (await download(s.port)))
     }
-    return rows(door, base, mode)
+    return doors.flatMap((d) => rows(d.side, direct, d.side.mode))
   } finally {
     process.removeListener('SIGINT', interrupted)
-    await cleanup(name, direct, [dir, state])
+    await clean()
   }
 }
 
