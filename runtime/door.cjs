@@ -39,7 +39,7 @@ function target(route) {
 }
 
 // Bytes from the target are read into one buffer per connection (256 KB, reused: fewer reads and no
-// allocation per chunk; it halves the door's CPU time on a download) and written on at once. A write
+// allocation per chunk: a fifth to two fifths less CPU on a download, measured) and written on at once. A write
 // the kernel did not take whole keeps referring to the buffer, so reading pauses until it drained.
 const BUFFER = 256 * 1024
 
