@@ -29,8 +29,10 @@ function judge(r) {
   return {...r, ok: m[2] === '<=' ? value <= Number(m[3]) : value >= Number(m[3])}
 }
 
-const line = (r, width = 0) => `| ${r.name.padEnd(width)} | ${r.berth_s} | ${r.baseline_s} | ${r.ratio} | ${r.target} | ${r.ok === undefined ? '-' : r.ok ? 'yes' : 'NO'} |`
-const header = (width = 0) => [`| ${'measure'.padEnd(width)} | berth (s) | baseline (s) | ratio | target | ok |`, `| ${'-'.repeat(Math.max(width, 3))} | --- | --- | --- | --- | --- |`]
+// Rows measure seconds unless they say another unit (the door's rows: req/s, ms, MB/s).
+const value = (v, r) => (v === undefined || v === null ? '' : `${v} ${r.unit ?? 's'}`)
+const line = (r, width = 0) => `| ${r.name.padEnd(width)} | ${value(r.berth_s, r)} | ${value(r.baseline_s, r)} | ${r.ratio ?? ''} | ${r.target} | ${r.ok === undefined ? '-' : r.ok ? 'yes' : 'NO'} |`
+const header = (width = 0) => [`| ${'measure'.padEnd(width)} | berth | baseline | ratio | target | ok |`, `| ${'-'.repeat(Math.max(width, 3))} | --- | --- | --- | --- | --- |`]
 
 const rows = selected()
 const results = []

@@ -27,9 +27,21 @@ export interface HelperSpec {
   labels: Record<string, string>
 }
 
+/** What `docker info` says that berth uses. */
+export interface EngineInfo {
+  OperatingSystem?: string
+  Name?: string
+  KernelVersion?: string
+  SecurityOptions?: string[]
+}
+
 export interface EnginePort {
   /** Throws a BerthError (DOCKER) when the engine cannot be reached. */
   ping(): Promise<void>
+  /** `docker info` (asked once). */
+  info(): Promise<EngineInfo>
+  /** The engine's address as the docker CLI chose it (DOCKER_HOST, the context's), undefined for the default socket. */
+  endpoint(): string | undefined
   containers(labels: Labels, all?: boolean): Promise<ContainerInfo[]>
   inspectContainer(id: string): Promise<ContainerDetails>
   createContainer(spec: ContainerSpec): Promise<string>
@@ -186,6 +198,13 @@ export interface HostPortsPort {
   describeListener(port: number): string | undefined
 }
 
+/** Facts of the machine berth runs on (the front door's mode depends on them). */
+export interface MachineFacts {
+  platform: string
+  hostname: string
+  release: string
+}
+
 export interface Clock {
   now(): number
   sleep(ms: number): Promise<void>
@@ -273,4 +292,5 @@ export interface Deps {
   debug: DebugNetPort
   /** The environment berth runs in (variables berth reads: BERTH_*, DOCKER_*). */
   env: NodeJS.ProcessEnv
+  machine: MachineFacts
 }

@@ -2,6 +2,7 @@
  * Checks before `up` changes anything: the engine answers, Compose v2 is there, every host port is free
  * (or already held by this stack's front door).
  */
+import {DOOR_ROUTES_LABEL} from '../core/door-mode.js'
 import {BerthError, ExitCode} from '../core/errors.js'
 import type {PortBinding} from '../core/render.js'
 import type {ComposePort, ContainerInfo, EnginePort, HostPortsPort} from './ports.js'
@@ -33,7 +34,14 @@ export async function checkPorts(ports: PortBinding[], stack: string, engine: Pi
     const foreign = holders[0]
     if (foreign) {
       const name = (foreign.Names?.[0] ?? foreign.Id).replace(/^\//, '')
-      const owner = foreign.Labels?.['dev.berth.stack'] ? ` (berth stack ${foreign.Labels['dev.berth.stack']})` : foreign.Labels?.['com.docker.compose.project'] ? ` (Compose project ${foreign.Labels['com.docker.compose.project']})` : ''
+      const l = foreign.Labels ?? {}
+      const owner = l['dev.berth.stack']
+        ? ` (berth stack ${l['dev.berth.stack']})`
+        : l['dev.berth.role'] === 'door'
+          ? ` (the front door of berth project ${l['dev.berth.project']}, work tree ${l['dev.berth.worktree'] ?? '?'})`
+          : l['com.docker.compose.project']
+            ? ` (Compose project ${l['com.docker.compose.project']})`
+            : ''
       throw portTaken(p, `container ${name}${owner}`)
     }
     if (await probe.canBind(p.bind, p.host)) continue
@@ -43,9 +51,19 @@ export async function checkPorts(ports: PortBinding[], stack: string, engine: Pi
   }
 }
 
-/** The containers (of a listing of running ones) that publish a host port. */
+/** The containers (of a listing of running ones) that publish a host port, or listen on it as a host-mode door. */
 function publishing(running: ContainerInfo[], port: number): ContainerInfo[] {
-  return running.filter((c) => (c.Ports ?? []).some((p) => p.PublicPort === port))
+  return running.filter((c) => (c.Ports ?? []).some((p) => p.PublicPort === port) || hostDoorPorts(c).includes(port))
+}
+
+/** The ports a front door in the host's network namespace listens on (its routes label); none for others. */
+function hostDoorPorts(c: ContainerInfo): number[] {
+  if (c.HostConfig?.NetworkMode !== 'host' || c.Labels?.['dev.berth.role'] !== 'door') return []
+  try {
+    return (JSON.parse(c.Labels[DOOR_ROUTES_LABEL] ?? '[]') as Array<{listen: number}>).map((r) => r.listen)
+  } catch {
+    return []
+  }
 }
 
 function portTaken(p: PortBinding, holder: string): BerthError {

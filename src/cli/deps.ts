@@ -2,6 +2,7 @@
  * The composition root: the real adapters, built once per command and handed to the use cases as one
  * `Deps` (tests hand in fakes). Nothing here does I/O until a use case calls it.
  */
+import os from 'node:os'
 import type {Deps, Reporter} from '../app/ports.js'
 import {ComposeCli} from '../docker/compose.js'
 import {composeFingerprint, fileVersionMemo} from '../docker/compose-memo.js'
@@ -41,5 +42,6 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     watcher: chokidarWatcher,
     debug: hostDebugNet,
     env,
+    machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
   }
 }

@@ -6,7 +6,7 @@ import type Dockerode from 'dockerode'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {describeEndpoint, dockerodeOptions, resolveEngineEndpoint} from './context.js'
 
-import type {ContainerInfo, EnginePort, VolumeInfo} from '../app/ports.js'
+import type {ContainerInfo, EngineInfo, EnginePort, VolumeInfo} from '../app/ports.js'
 
 export type {ContainerInfo, VolumeInfo} from '../app/ports.js'
 
@@ -178,6 +178,22 @@ export class Engine implements EnginePort {
   }
 
   // --- the front door (src/app/door.ts) ---
+
+  /** The engine's address as the docker CLI chose it (DOCKER_HOST, else the current context's). */
+  endpoint(): string | undefined {
+    return resolveEngineEndpoint().host ?? process.env.DOCKER_HOST
+  }
+
+  /** The engine's `docker info` (asked once per engine object). */
+  info(): Promise<EngineInfo> {
+    this.infoAnswer ??= (async () => {
+      const docker = await this.docker()
+      return this.call(() => docker.info())
+    })()
+    return this.infoAnswer
+  }
+
+  private infoAnswer?: Promise<EngineInfo>
 
   async network(name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
     const docker = await this.docker()

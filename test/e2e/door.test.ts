@@ -3,6 +3,7 @@
 // the very same containers (not recreated, not restarted) with their own data; keep_warm: 0 stops it
 // instead; down stops the warm stacks and removes the door.
 import {execFile} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {berth, expectOk, containersOf, httpGet, stackFixture, volumesOf, type Fixture, type FixtureOptions} from './harness.js'
 
@@ -21,6 +22,21 @@ async function snapshot(stack: string): Promise<Record<string, {id: string; stat
     out[service] = {id, state, started}
   }
   return out
+}
+
+/** The addresses this machine listens on for a TCP port (LISTEN sockets of /proc/net/tcp and tcp6). */
+function listeners(port: number): string[] {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0')
+  const found: string[] = []
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/)
+      if (state !== '0A' || !local?.endsWith(`:${hex}`)) continue
+      const addr = local.slice(0, local.indexOf(':'))
+      found.push(addr.length === 8 ? addr.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.') : `[${addr}]`)
+    }
+  }
+  return found.sort()
 }
 
 const fixtures: Fixture[] = []
@@ -45,12 +61,21 @@ describe('front door and warm stacks', () => {
     const mainStack = JSON.parse(up.stdout).stack
     expect(await fx.visits()).toBe(1)
 
-    // Only the door publishes host ports, on 127.0.0.1; the stack's containers publish none.
-    const published = (await docker(['ps', '--filter', `label=dev.berth.project=${fx.name}`, '--format', '{{.Label "dev.berth.role"}}\t{{.Ports}}'])).trim().split('\n')
+    // Only the door holds host ports, on 127.0.0.1; the stack's containers publish none. On this machine (a
+    // local Linux engine) the door runs in the host's network namespace and listens itself; with
+    // BERTH_DOOR_MODE=published, Docker publishes its ports.
+    const published = (await docker(['ps', '--filter', `label=dev.berth.project=${fx.name}`, '--format', '{{.Label "dev.berth.role"}}\t{{.Ports}}\t{{.Names}}'])).trim().split('\n')
     for (const line of published) {
-      const [role, ports] = line.split('\t')
-      if (role === 'door') expect(ports.split(', ').every((p) => p.startsWith('127.0.0.1:')), ports).toBe(true)
-      else expect(ports, line).not.toMatch(/->/)
+      const [role, ports, name] = line.split('\t')
+      if (role !== 'door') expect(ports, line).not.toMatch(/->/)
+      else if (process.env.BERTH_DOOR_MODE === 'published') expect(ports.split(', ').every((p) => p.startsWith('127.0.0.1:')), ports).toBe(true)
+      else {
+        expect((await docker(['inspect', name, '--format', '{{.HostConfig.NetworkMode}}'])).trim()).toBe('host')
+        expect(ports).toBe('')
+        const routes = JSON.parse((await docker(['inspect', name, '--format', '{{index .Config.Labels "dev.berth.door.routes"}}'])).trim()) as Array<{listen: number}>
+        expect(routes.map((r) => r.listen)).toContain(8000 + fx.offset)
+        for (const r of routes) expect(listeners(r.listen), String(r.listen)).toEqual(['127.0.0.1'])
+      }
     }
 
     const toFeature = await fx.run(['switch', '--create', 'feature', '-q'])

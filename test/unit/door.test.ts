@@ -1,7 +1,9 @@
 // The front door's forwarder (runtime/door.cjs) run as a real process on this machine: it passes bytes
 // both ways to the route's target, and SIGHUP closes the connections open at the time (a switch).
 import {spawn, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -86,6 +88,53 @@ describe('the front door forwarder', () => {
       expect(s.destroyed).toBe(true)
     } finally {
       other.kill('SIGTERM')
+    }
+  })
+})
+
+describe('the front door forwarder in host mode', () => {
+  it('listens on the bind address, goes where its table says, and on SIGHUP drops only connections whose target changed', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-door-'))
+    const table = path.join(dir, 'table.json')
+    const echo = (name: string) => net.createServer((s) => s.on('data', (d) => s.write(`${name}:${d}`)))
+    const [a, b] = [echo('a'), echo('b')]
+    // Two targets on one port: 127.0.0.1 and 127.0.0.2 (both loopback on Linux).
+    const port = await freePort()
+    await new Promise<void>((r) => a.listen(port, '127.0.0.1', () => r()))
+    await new Promise<void>((r) => b.listen(port, '127.0.0.2', () => r()))
+    const listen = await freePort()
+    const door = spawn(process.execPath, [DOOR], {
+      env: {...process.env, BERTH_DOOR_MODE: 'host', BERTH_DOOR_TABLE: table, BERTH_DOOR_ROUTES: JSON.stringify([{listen, bind: '127.0.0.1', service: 'web', host: 'berth-route-web', port}])},
+      stdio: 'ignore',
+    })
+    try {
+      // No table yet: the connection is closed at once.
+      const early = await connect(listen)
+      await new Promise<void>((r) => early.once('close', () => r()))
+      writeFileSync(table, JSON.stringify({web: '127.0.0.1'}))
+      door.kill('SIGHUP')
+      await new Promise((r) => setTimeout(r, 200))
+      const s = await connect(listen)
+      expect(await reply(s, 'x')).toBe('a:x')
+      // The same table again: the connection stays.
+      door.kill('SIGHUP')
+      await new Promise((r) => setTimeout(r, 200))
+      expect(await reply(s, 'y')).toBe('a:y')
+      // Another target: it is closed, and new connections go there.
+      writeFileSync(table, JSON.stringify({web: '127.0.0.2'}))
+      const closed = new Promise<void>((r) => s.once('close', () => r()))
+      door.kill('SIGHUP')
+      await closed
+      const again = await connect(listen)
+      expect(await reply(again, 'z')).toBe('b:z')
+      again.destroy()
+      // It listens on 127.0.0.1 only.
+      await expect(new Promise((resolve, reject) => net.connect(listen, '127.0.0.3', () => resolve('connected')).once('error', reject))).rejects.toThrow(/ECONNREFUSED/)
+    } finally {
+      door.kill('SIGTERM')
+      a.close()
+      b.close()
+      rmSync(dir, {recursive: true, force: true})
     }
   })
 })

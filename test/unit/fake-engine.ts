@@ -40,15 +40,22 @@ export class FakeEngine implements EnginePort {
     return this.containersById.get(idOrName) ?? [...this.containersById.values()].find((c) => c.Names[0] === `/${idOrName}`)
   }
 
-  private info(c: FakeContainer): ContainerInfo {
+  private listed(c: FakeContainer): ContainerInfo {
     return {Id: c.Id, Names: c.Names, Labels: c.Labels, State: c.State, Status: c.Status, NetworkSettings: {Networks: Object.fromEntries([...c.networks].map((n) => [n, {}]))}, Ports: [], Mounts: []} as unknown as ContainerInfo
   }
 
   async ping(): Promise<void> {
     this.log('ping')
   }
+  /** Like Docker Desktop: the front door is published (a host-mode door needs a local Linux engine). */
+  async info() {
+    return {OperatingSystem: 'Docker Desktop', Name: 'fake', KernelVersion: '6.0'}
+  }
+  endpoint(): string | undefined {
+    return undefined
+  }
   async containers(labels: Labels, all = true): Promise<ContainerInfo[]> {
-    return [...this.containersById.values()].filter((c) => (all || c.State === 'running' || c.State === 'paused') && matches(c.Labels, labels)).map((c) => this.info(c))
+    return [...this.containersById.values()].filter((c) => (all || c.State === 'running' || c.State === 'paused') && matches(c.Labels, labels)).map((c) => this.listed(c))
   }
   async inspectContainer(id: string) {
     const c = this.find(id)

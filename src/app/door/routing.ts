@@ -8,11 +8,13 @@
  */
 import {BerthError, ExitCode} from '../../core/errors.js'
 import {DOOR_DIGEST_LABEL, DOOR_IMAGE, DOOR_ROUTES_LABEL, doorAlias, routedServices, type DoorSpec} from '../../core/door.js'
+import {DOOR_MODE_LABEL, doorRoutesEnv} from '../../core/door-mode.js'
 import {resolveImage} from '../../core/images.js'
 import {LABEL} from '../../core/naming.js'
 import type {RenderResult} from '../../core/render.js'
 import type {Deps, EnginePort} from '../ports.js'
 import type {Project} from '../project.js'
+import {doorMode, doorNetworking, modeOf, syncDoorTable} from './host.js'
 import {attachedTo, COMPOSE_PROJECT, routed, stackOf} from './members.js'
 
 /** The door's image: BERTH_DOOR_IMAGE, else Node's slim image through the image map and registry. */
@@ -23,10 +25,11 @@ export function doorImage(project: Project, env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * The door of this stack's environment and work tree, running with these routes. An existing door with
- * other routes is replaced (Docker cannot change published ports in place). No ports: no door.
+ * The door of this stack's environment and work tree, running with these routes, in the mode chosen for
+ * this engine (src/core/door-mode.ts). An existing door with other routes or another mode is replaced
+ * (Docker cannot change published ports in place). No ports: no door.
  */
-export async function ensureDoor(project: Project, result: RenderResult, deps: Pick<Deps, 'engine' | 'install' | 'env' | 'clock'>): Promise<'none' | 'running' | 'created'> {
+export async function ensureDoor(project: Project, result: RenderResult, deps: Pick<Deps, 'engine' | 'install' | 'env' | 'clock' | 'machine'>): Promise<'none' | 'running' | 'created'> {
   const {engine} = deps
   const spec = result.door
   const existing = await engine.inspectContainer(spec.name).catch((error: {statusCode?: number}) => {
@@ -37,8 +40,9 @@ export async function ensureDoor(project: Project, result: RenderResult, deps: P
     if (existing) await removeDoor(engine, spec.name)
     return 'none'
   }
-  // A door with these routes that runs is kept; any other (other routes, stopped, half-started) is replaced.
-  if (existing?.State?.Running && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest) return 'running'
+  const mode = (await doorMode(deps)).mode
+  // A door with these routes and mode that runs is kept; any other (other routes, stopped, half-started) is replaced.
+  if (existing?.State?.Running && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest && modeOf(existing.Config?.Labels) === mode) return 'running'
   if (existing) await engine.removeContainer(existing.Id, true)
   const labels: Record<string, string> = {
     [LABEL.project]: project.stack.value.name,
@@ -48,21 +52,19 @@ export async function ensureDoor(project: Project, result: RenderResult, deps: P
     [LABEL.worktree]: project.root,
     [DOOR_DIGEST_LABEL]: spec.digest,
     [DOOR_ROUTES_LABEL]: JSON.stringify(spec.routes),
+    [DOOR_MODE_LABEL]: mode,
   }
   await engine.ensureNetwork(spec.name, {[LABEL.project]: project.stack.value.name, [LABEL.env]: result.env.name, [LABEL.role]: 'door', [LABEL.door]: spec.name})
   const image = doorImage(project, deps.env)
-  const exposed = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, {}]))
-  const bindings = Object.fromEntries(spec.routes.map((r) => [`${r.listen}/tcp`, [{HostIp: r.bind, HostPort: String(r.listen)}]]))
   let id: string
   try {
     id = await engine.createContainer({
       name: spec.name,
       Image: image,
       Cmd: ['node', '-e', deps.install.runtimeScript('door.cjs')],
-      Env: [`BERTH_DOOR_ROUTES=${JSON.stringify(spec.routes.map(({listen, host, port}) => ({listen, host, port})))}`],
+      Env: [`BERTH_DOOR_ROUTES=${JSON.stringify(doorRoutesEnv(spec.routes))}`, `BERTH_DOOR_MODE=${mode}`],
       Labels: labels,
-      ExposedPorts: exposed,
-      HostConfig: {PortBindings: bindings, NetworkMode: spec.name, Init: true, RestartPolicy: {Name: 'unless-stopped'}},
+      ...doorNetworking(spec, mode),
     })
   } catch (error) {
     const e = error as {statusCode?: number}
@@ -133,8 +135,10 @@ export async function routeDoor(engine: EnginePort, door: DoorSpec, stack: strin
     if (mine && !attachedTo(c, door.name)) changes.push(engine.connect(door.name, c.Id, [doorAlias(c.Labels![LABEL.service]!)]))
     if (!mine && attachedTo(c, door.name)) changes.push(engine.disconnect(door.name, c.Id))
   }
-  if (changes.length === 0 && !attached) return
   await Promise.all(changes)
+  // A host-mode door gets the addresses of what is attached now, and drops connections to old ones.
+  if (await syncDoorTable(engine, door.name)) return
+  if (changes.length === 0 && !attached) return
   // Connections still open to the previous branch's containers are dropped.
   await engine.signalContainer(door.name, 'SIGHUP').catch(() => undefined)
 }

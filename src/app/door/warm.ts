@@ -8,6 +8,7 @@ import {doorAlias} from '../../core/door.js'
 import {LABEL} from '../../core/naming.js'
 import type {RenderResult} from '../../core/render.js'
 import type {ComposePort, Deps, EnginePort, RunOptions} from '../ports.js'
+import {syncDoorTable} from './host.js'
 import {attachedTo, COMPOSE_PROJECT, routed, stackOf} from './members.js'
 
 type WarmDeps = Pick<Deps, 'engine' | 'state'>
@@ -110,6 +111,7 @@ export async function unfreeze(deps: WarmDeps, frozen: Frozen, project: string):
   const {engine} = deps
   await Promise.all(frozen.paused.map((id) => engine.unpauseContainer(id).catch(() => undefined)))
   await Promise.all(frozen.detached.map((c) => engine.connect(frozen.door, c.id, [c.alias]).catch(() => undefined)))
+  await syncDoorTable(engine, frozen.door).catch(() => undefined) // re-attached: maybe at other addresses
   deps.state.update(project, (s) => {
     if (s.stacks?.[frozen.stack]) delete s.stacks[frozen.stack].pausedAt
   })
