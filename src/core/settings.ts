@@ -45,7 +45,8 @@ export const SETTINGS: Record<string, Check> = {
 export function checkSettings(env: NodeJS.ProcessEnv): void {
   for (const [name, check] of Object.entries(SETTINGS)) {
     const value = env[name]
-    if (value === undefined) continue
+    // Set to nothing is unset, as berth has always read it (BERTH_PORT_OFFSET= berth up).
+    if (value === undefined || value === '') continue
     const expected = check(value)
     if (expected) {
       throw new BerthError(`${name} must be ${expected} (it is ${JSON.stringify(value)})`, {

@@ -17,7 +17,7 @@ describe('environment variables', () => {
     ['BERTH_NO_CACHE', 'true', /BERTH_NO_CACHE must be 1/],
     ['BERTH_IMAGE_MAP', 'node:20', /comma-separated FROM=TO image pairs/],
     ['BERTH_DOOR_MODE', 'vm', /BERTH_DOOR_MODE must be host or published/],
-    ['BERTH_BRANCH', '', /BERTH_BRANCH must be a non-empty value/],
+    ['BERTH_BRANCH', '  ', /BERTH_BRANCH must be a non-empty value/],
   ])('%s=%s is refused in one line', (name, value, message) => {
     let error: (Error & {exitCode?: number; hints?: string[]}) | undefined
     try {
@@ -29,6 +29,10 @@ describe('environment variables', () => {
     expect(error?.message).toMatch(message)
     expect(error?.message).not.toContain('\n')
     expect(error?.hints?.[0]).toContain(`unset ${name}`)
+  })
+
+  it('takes a variable set to nothing for unset', () => {
+    expect(() => checkSettings({BERTH_PORT_OFFSET: '', BERTH_BRANCH: '', BERTH_LOCK_TIMEOUT: ''})).not.toThrow()
   })
 
   it('accepts good values and ignores what is not set', () => {
