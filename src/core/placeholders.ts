@@ -93,8 +93,12 @@ function resolveNode(value: unknown, scope: Scope, opts: ResolveOptions, path: P
   }
   if (isPlainObject(value)) {
     if ('$if' in value) {
-      const cond = resolveNode(value.$if, scope, opts, [...path, '$if'])
-      if (cond === DROP || !truthy(cond)) return DROP
+      // A list is "all of these": each item must be set (a null item must not just drop out of the list).
+      const conds = Array.isArray(value.$if) ? value.$if.map((c, i) => [c, [...path, '$if', i]] as const) : [[value.$if, [...path, '$if']] as const]
+      for (const [c, at] of conds) {
+        const cond = resolveNode(c, scope, opts, at)
+        if (cond === DROP || !truthy(cond)) return DROP
+      }
     }
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {

@@ -132,6 +132,13 @@ describe('render: qa and stage', () => {
     expect(r.door.routes.find((x) => x.service === 'web')!.listen).toBe(38000)
   })
 
+  it('params.health_path: null turns the HTTP healthcheck off, as documented', () => {
+    const off = render(`name: shop\nservices:\n  web:\n    template: node\n    port: 8000\n    params: {health_path: null}\n`, {existing: ['/repo']})
+    expect(svc(off, 'web').healthcheck).toBeUndefined()
+    const on = render(`name: shop\nservices:\n  web:\n    template: node\n    port: 8000\n`, {existing: ['/repo']})
+    expect(svc(on, 'web').healthcheck).toBeDefined()
+  })
+
   it('a custom environment that extends nothing gets NODE_ENV and DEPLOY_ENV from its mode and name', () => {
     const dev = render(`${SHOP}  mine:\n    port_offset: 30000\n`, {env: 'mine', existing: EXISTING})
     expect(svc(dev, 'web').environment).toMatchObject({NODE_ENV: 'development', DEPLOY_ENV: 'MINE'})
