@@ -94,7 +94,7 @@ function resolveNode(value: unknown, scope: Scope, opts: ResolveOptions, path: P
   if (isPlainObject(value)) {
     if ('$if' in value) {
       // A list is "all of these": each item must be set (a null item must not just drop out of the list).
-      const conds = Array.isArray(value.$if) ? value.$if.map((c, i) => [c, [...path, '$if', i]] as const) : [[value.$if, [...path, '$if']] as const]
+      const conds: Array<[unknown, PathSegment[]]> = Array.isArray(value.$if) ? value.$if.map((c, i): [unknown, PathSegment[]] => [c, [...path, '$if', i]]) : [[value.$if, [...path, '$if']]]
       for (const [c, at] of conds) {
         const cond = resolveNode(c, scope, opts, at)
         if (cond === DROP || !truthy(cond)) return DROP
