@@ -55,12 +55,12 @@ export function sortedKeys(value: unknown): unknown {
  * (letters, digits and a few punctuation marks, no ":" or "#", single inner spaces; not a word the YAML 1.2
  * core schema reads as a boolean or null). A unit test checks each kind against the library's output.
  */
-const PLAIN = /^[A-Za-z_/](?:[A-Za-z0-9_./=+@,-]| (?! |$))*$/
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./=+@, -]*$/
 const RESERVED = /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL)$/
 
 export function plainScalar(value: unknown, asKey: boolean): string | undefined {
   if (typeof value === 'string') {
-    if (!PLAIN.test(value) || RESERVED.test(value) || (asKey && value.length > 1000)) return undefined
+    if (!PLAIN.test(value) || value.endsWith(' ') || value.includes('  ') || RESERVED.test(value) || (asKey && value.length > 1000)) return undefined
     return value
   }
   if (asKey) return undefined

@@ -115,7 +115,6 @@ function list(st: State, ind: number): unknown[] {
 
 function mapping(st: State, ind: number): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  const seen = new Set<string>()
   while (st.i < st.lines.length) {
     const line = st.lines[st.i]
     if (line.ind < ind) break
@@ -124,8 +123,7 @@ function mapping(st: State, ind: number): Record<string, unknown> {
     const entry = entryKey(line.text)
     if (entry === undefined) giveUp()
     const [key, rest] = entry as [string, string]
-    if (seen.has(key)) giveUp()
-    seen.add(key)
+    if (Object.prototype.hasOwnProperty.call(out, key)) giveUp()
     st.i++
     out[key] = rest === '' ? nested(st, ind, true) : scalar(rest, line, ind)
   }
