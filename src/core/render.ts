@@ -176,7 +176,7 @@ function locateServices(file: StackFile, env: EnvironmentProfile): Map<string, L
   const names = [...new Set([...Object.keys(file.services), ...Object.keys(env.services)])].sort()
   const located = new Map<string, Located>()
   for (const name of names) {
-    const spec = deepMerge((file.services[name] ?? {}) as Record<string, unknown>, env.services[name] as Record<string, unknown>) as ServiceSpec
+    const spec = mergedSpec((file.services[name] ?? {}) as Record<string, unknown>, env.services[name] as Record<string, unknown> | undefined)
     if (spec.enabled === false) continue
     const ownEnv = file.environments?.[env.name]?.services?.[name] as Record<string, unknown> | undefined
     located.set(name, {
@@ -185,6 +185,18 @@ function locateServices(file: StackFile, env: EnvironmentProfile): Map<string, L
     })
   }
   return located
+}
+
+/**
+ * A service's spec: berth.yml's, the environment's override merged in (deepMerge). Its `env` is only read
+ * (spread into the service's environment): when the override has none, berth.yml's object is used as it is,
+ * not copied (a 50,000-entry env took ~0.1 s to copy).
+ */
+function mergedSpec(base: Record<string, unknown>, overlay: Record<string, unknown> | undefined): ServiceSpec {
+  if (!isPlainObject(base.env) || (overlay && 'env' in overlay)) return deepMerge(base, overlay) as ServiceSpec
+  const spec: Record<string, unknown> = deepMerge<Record<string, unknown>>({...base, env: undefined}, overlay)
+  spec.env = base.env
+  return spec as ServiceSpec
 }
 
 function renderService(st: StackRender, name: string, {spec, where}: Located): void {
