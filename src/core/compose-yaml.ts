@@ -1,7 +1,10 @@
 /** The rendered Compose file's text: a generated header, then the model serialised with `yaml`. */
+import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 import {stringify} from 'yaml'
 import type {RenderResult} from './render.js'
+
+const OPTIONS = {lineWidth: 0, aliasDuplicateObjects: false} as const
 
 export function composeYamlText(stackFile: string, branch: string | null, result: RenderResult): string {
   const header = [
@@ -13,16 +16,147 @@ export function composeYamlText(stackFile: string, branch: string | null, result
     header.push(`No service publishes a host port here: berth's front door ${result.door.name} does, for the active branch's stack:`)
     for (const r of result.door.routes) header.push(`  ${r.bind}:${r.listen} -> ${r.service}:${r.port}${r.role === 'inspector' ? ' (Node inspector)' : ''}`)
   }
-  // Keys sorted here, once, rather than by yaml's sortMapEntries (a third of stringify's time on 50 services).
-  const body = stringify(sortedKeys(result.compose), {lineWidth: 0, aliasDuplicateObjects: false})
-  return `${header.map((l) => `# ${l}`).join('\n')}\n${body}`
+  return `${header.map((l) => `# ${l}`).join('\n')}\n${composeBody(result.compose)}`
 }
+
+/**
+ * The model as YAML, as `yaml`'s stringify writes it with every mapping's keys sorted. Flat mappings whose
+ * keys and values `yaml` would write as they are (an `environment` of 50,000 plain strings) are written here
+ * as `key: value` lines instead (the library spent ~0.85 s per 50,000 entries on them), and so is any mapping
+ * of scalars, its other entries written by the library in one call: the library writes a placeholder in
+ * their place, which is replaced by the lines. Anything else is the library's.
+ */
+export function composeBody(model: unknown): string {
+  const blocks: Block[] = []
+  const nonce = `berthblock${randomBytes(8).toString('hex')}`
+  const prepared = prepare(model, blocks, nonce, false)
+  const text = stringify(prepared, OPTIONS)
+  return (blocks.length > 0 && fillBlocks(text, blocks, nonce)) || (blocks.length > 0 ? stringify(sortedKeys(model), OPTIONS) : text)
+}
+
+interface Block {
+  key: string
+  lines: string[]
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /** A copy with every mapping's keys in code-unit order (as yaml's sortMapEntries orders them); lists keep theirs. */
 export function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys)
   if (value === null || typeof value !== 'object') return value
   const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[key] = sortedKeys((value as Record<string, unknown>)[key])
+  for (const key of Object.keys(value).sort(byCodeUnit)) out[key] = sortedKeys((value as Record<string, unknown>)[key])
   return out
+}
+
+/**
+ * Strings `yaml` writes plain (unquoted) in a block mapping, as keys and as values: a conservative subset
+ * (letters, digits and a few punctuation marks, no ":" or "#", single inner spaces; not a word the YAML 1.2
+ * core schema reads as a boolean or null). A unit test checks each kind against the library's output.
+ */
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_./=+@, -]*$/
+const RESERVED = /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL)$/
+
+export function plainScalar(value: unknown, asKey: boolean): string | undefined {
+  if (typeof value === 'string') {
+    if (!PLAIN.test(value) || value.endsWith(' ') || value.includes('  ') || RESERVED.test(value) || (asKey && value.length > 1000)) return undefined
+    return value
+  }
+  if (asKey) return undefined
+  if (typeof value === 'boolean') return String(value)
+  if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) return String(value)
+  return undefined
+}
+
+/**
+ * The lines of a non-empty mapping of scalars, keys sorted; undefined when it is not one. Entries plainScalar
+ * cannot write are written by the library, all of them in one call, and each one's lines taken from its output.
+ */
+function flatLines(map: Record<string, unknown>): string[] | undefined {
+  const keys = Object.keys(map)
+  if (keys.length === 0) return undefined
+  keys.sort(byCodeUnit)
+  const lines: string[] = []
+  const others: Record<string, unknown> = {}
+  const otherAt: number[] = []
+  for (const key of keys) {
+    const value = map[key]
+    if (value !== null && typeof value === 'object') return undefined
+    const k = plainScalar(key, true)
+    const v = k === undefined ? undefined : plainScalar(value, false)
+    if (v !== undefined) {
+      lines.push(`${k}: ${v}`)
+      continue
+    }
+    // A long or multi-line key would be written as an explicit key ("? "): left to the library.
+    if (key.length > 1000 || key.includes('\n') || key.includes('\r') || value === undefined || key === '__proto__') return undefined
+    others[key] = value
+    otherAt.push(lines.push('') - 1)
+  }
+  if (otherAt.length === 0) return lines
+  // Each entry starts on a line of its own at column 0; its further lines (block scalars) are indented or empty.
+  const written = stringify(others, OPTIONS).replace(/\n$/, '').split('\n')
+  const entries: string[][] = []
+  for (const line of written) {
+    if (line !== '' && line[0] !== ' ') entries.push([line])
+    else if (entries.length > 0) entries[entries.length - 1].push(line)
+    else return undefined
+  }
+  if (entries.length !== otherAt.length) return undefined
+  otherAt.forEach((at, i) => (lines[at] = entries[i].join('\n')))
+  return lines
+}
+
+/** sortedKeys, with each flat mapping under a plain key replaced by a placeholder (its lines in `blocks`). */
+function prepare(value: unknown, blocks: Block[], nonce: string, underPlainKey: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => prepare(v, blocks, nonce, false))
+  if (value === null || typeof value !== 'object') return value
+  const map = value as Record<string, unknown>
+  if (underPlainKey) {
+    const lines = flatLines(map)
+    if (lines) return `${nonce}-${blocks.push({key: '', lines}) - 1}`
+  }
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(map).sort(byCodeUnit)) {
+    const plainKey = plainScalar(key, true) !== undefined
+    const before = blocks.length
+    out[key] = prepare(map[key], blocks, nonce, plainKey)
+    if (blocks.length > before && typeof out[key] === 'string') blocks[before].key = key
+  }
+  return out
+}
+
+/** Lines indented; a line that holds several (an entry written by the library) has each non-empty one indented. */
+function indentLines(lines: string[], indent: string): string {
+  const out: string[] = new Array(lines.length)
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    out[i] = line.includes('\n') ? line.split('\n').map((l) => (l === '' ? l : indent + l)).join('\n') : indent + line
+  }
+  return out.join('\n')
+}
+
+/**
+ * Each `key: PLACEHOLDER` line replaced by `key:` and the block's lines, indented two columns past the key
+ * (where `yaml` puts a nested mapping, also after "- "). Undefined when the text is not as expected.
+ */
+function fillBlocks(text: string, blocks: Block[], nonce: string): string | undefined {
+  const parts: string[] = []
+  let pos = 0
+  for (let i = 0; i < blocks.length; i++) {
+    const {key, lines} = blocks[i]
+    const marker = `: ${nonce}-${i}\n`
+    const at = text.indexOf(marker, pos)
+    if (at < 0 || text.slice(at - key.length, at) !== key) return undefined
+    const lineStart = text.lastIndexOf('\n', at) + 1
+    const keyCol = at - key.length - lineStart
+    if (!/^(?: |- )*$/.test(text.slice(lineStart, lineStart + keyCol))) return undefined
+    const indent = ' '.repeat(keyCol + 2)
+    parts.push(text.slice(pos, at), ':\n', indentLines(lines, indent), '\n')
+    pos = at + marker.length
+  }
+  parts.push(text.slice(pos))
+  const out = parts.join('')
+  return out.includes(nonce) ? undefined : out
 }

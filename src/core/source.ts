@@ -4,6 +4,7 @@
 import {Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Node} from 'yaml'
 import {ConfigError, type SourcePos} from './errors.js'
 import {checkDocument, fixAliasTargets, MIN_ALIAS_EXPANSION, yamlErrorMessage, yamlErrorOffset} from './yaml-checks.js'
+import {parseFastYaml} from './yaml-fast.js'
 import type {PathSegment} from './yaml-path.js'
 
 export {formatPath, type PathSegment} from './yaml-path.js'
@@ -30,7 +31,28 @@ function toValue(doc: Document, rootPos: () => SourcePos): unknown {
   }
 }
 
+/**
+ * A file read by the fast reader when it can (yaml-fast.ts: the plain subset most berth.yml files are in,
+ * the same value as the library's), else by the `yaml` library with positions. Positions are needed only to
+ * report a problem (locate, locateKey): the library parses the text then, once, on the first call.
+ */
 export function parseYamlSource(text: string, file: string): SourceDoc {
+  const fast = parseFastYaml(text)
+  if (!fast) return parseWithPositions(text, file)
+  let full: SourceDoc | undefined
+  const positions = () => (full ??= parseWithPositions(text, file))
+  return {
+    file,
+    get doc() {
+      return positions().doc
+    },
+    value: fast.value,
+    locate: (path) => positions().locate(path),
+    locateKey: (path) => positions().locateKey(path),
+  }
+}
+
+function parseWithPositions(text: string, file: string): SourceDoc {
   const lineCounter = new LineCounter()
   // The library's duplicate-key check scans a mapping for every key (quadratic): checkDocument has its own.
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: false})
