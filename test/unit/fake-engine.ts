@@ -74,7 +74,15 @@ export class FakeEngine implements EnginePort {
     this.log(`stop ${id}`)
     this.find(id)!.State = 'exited'
   }
+  /** How many pauses fail first, as the cgroup freezer does under load ("unable to freeze"). */
+  pauseFailures = 0
+  /** Containers that use a volume (by volume name). */
+  users: Record<string, string[]> = {}
   async pauseContainer(id: string): Promise<void> {
+    if (this.pauseFailures > 0) {
+      this.pauseFailures--
+      throw new Error('OCI runtime pause failed: unable to freeze: unknown')
+    }
     this.log(`pause ${this.find(id)?.Labels['com.docker.compose.service'] ?? id}`)
     this.find(id)!.State = 'paused'
   }
@@ -127,8 +135,8 @@ export class FakeEngine implements EnginePort {
   async volumeSizes(): Promise<Map<string, number>> {
     return new Map()
   }
-  async containersUsingVolume(): Promise<ContainerInfo[]> {
-    return []
+  async containersUsingVolume(name: string): Promise<ContainerInfo[]> {
+    return (this.users[name] ?? []).map((id) => this.listed(this.containersById.get(id)!))
   }
   async network(name: string) {
     return this.networks.has(name) ? ({Name: name} as never) : undefined

@@ -52,4 +52,17 @@ describe('preparing volumes with fakes', () => {
     expect(engine.calls.indexOf('unpause db')).toBeLessThan(engine.calls.findIndex((c) => c.startsWith('helper')))
     expect(state.read('shop').paused ?? []).toEqual([])
   })
+
+  it('pauses a database the copy reads again when the engine cannot freeze it at once, and resumes it after', async () => {
+    const engine = new FakeEngine()
+    engine.helperOutput = {clone: ''}
+    engine.volumesByName.set(mainDb, {'dev.berth.project': 'shop'})
+    const db = engine.addContainer('shop-dev-main-db-1', {'com.docker.compose.service': 'db'}, 'running')
+    engine.users[mainDb] = [db]
+    engine.pauseFailures = 2
+    const git = {...testDeps().git, baseBranchFacts: async () => ({originHead: 'main', local: ['main']})}
+    await prepareVolumes(project, result, testDeps({engine, git, state: memoryState(), env: {}, clock: {now: () => Date.now(), sleep: async () => undefined}}))
+    expect(engine.calls.indexOf('pause db')).toBeLessThan(engine.calls.findIndex((c) => c.startsWith('helper clone')))
+    expect(engine.containersById.get(db)?.State).toBe('running')
+  })
 })

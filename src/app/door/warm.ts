@@ -8,6 +8,7 @@ import {doorAlias} from '../../core/door.js'
 import {LABEL} from '../../core/naming.js'
 import type {RenderResult} from '../../core/render.js'
 import type {ComposePort, Deps, EnginePort, RunOptions} from '../ports.js'
+import {pauseContainer} from '../pause.js'
 import {syncDoorTable} from './host.js'
 import {attachedTo, COMPOSE_PROJECT, routed, stackOf} from './members.js'
 
@@ -45,21 +46,6 @@ export interface Frozen {
   stopped?: boolean
 }
 
-/** Pause, trying again a few times: the cgroup freezer can fail while a process is in the middle of I/O. */
-async function pause(deps: Pick<Deps, 'engine' | 'clock'>, id: string): Promise<void> {
-  const {engine} = deps
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await engine.pauseContainer(id)
-      return
-    } catch (error) {
-      if (/is already paused/i.test((error as Error).message ?? '')) return
-      if (attempt >= 5) throw error
-      await deps.clock.sleep(200 * attempt)
-    }
-  }
-}
-
 /** Detach a stack from its door and pause its running containers; remembered as warm in the state file. */
 export async function freezeStack(deps: WarmDeps & Pick<Deps, 'clock' | 'compose'>, door: string, stack: string, project: string): Promise<Frozen> {
   const {engine} = deps
@@ -67,7 +53,7 @@ export async function freezeStack(deps: WarmDeps & Pick<Deps, 'clock' | 'compose
   const detached = containers.filter((c) => attachedTo(c, door)).map((c) => ({id: c.Id, alias: doorAlias(c.Labels?.[LABEL.service] ?? '')}))
   await Promise.all(detached.map((c) => engine.disconnect(door, c.id)))
   const ids = containers.map((c) => c.Id)
-  const failed = (await Promise.allSettled(ids.map((id) => pause(deps, id)))).some((r) => r.status === 'rejected')
+  const failed = (await Promise.allSettled(ids.map((id) => pauseContainer(deps, id)))).some((r) => r.status === 'rejected')
   if (failed) {
     // Never leave half a stack running on the other branch's files: it goes (its data stays).
     await retireStack(deps, stack)

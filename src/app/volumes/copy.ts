@@ -13,6 +13,7 @@ import {resolveImage} from '../../core/images.js'
 import {HELPER_LABEL, LABEL, SEED_FROM_LABEL, SEED_ID_LABEL} from '../../core/naming.js'
 import type {RenderedVolume} from '../../core/render.js'
 import {settleHealth} from '../health.js'
+import {pauseContainer} from '../pause.js'
 import type {Deps, EnginePort, ProjectState, VolumeInfo} from '../ports.js'
 import type {Project} from '../project.js'
 
@@ -110,7 +111,14 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
         if (c.State !== 'running') continue
         // Recorded first: if berth is killed during the copy, the next berth command resumes it.
         if (project) deps.state.update(project, (s) => void (s.paused = [...new Set([...(s.paused ?? []), c.Id])]))
-        await engine.pauseContainer(c.Id)
+        // Paused, the copy is a consistent snapshot; a database that cannot be frozen is not copied live.
+        await pauseContainer(deps, c.Id).catch((error: unknown) => {
+          throw new BerthError(`cannot pause ${(c.Names?.[0] ?? c.Id).replace(/^\//, '')} for a consistent copy of ${spec.source}: ${(error as Error).message}`, {
+            exitCode: ExitCode.DOCKER,
+            hints: ['The engine could not freeze it (this happens under heavy load); run the same command again.'],
+            cause: error,
+          })
+        })
         paused.push(c.Id)
       }
     }
