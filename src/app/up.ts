@@ -2,7 +2,8 @@
 import {createHash} from 'node:crypto'
 import {DEFAULT_KEEP_WARM} from '../core/door.js'
 import type {RenderResult} from '../core/render.js'
-import {attachOnStart, ensureDoor, removeDoorIfIdle, routeDoor} from './door/routing.js'
+import {doorMode} from './door/host.js'
+import {attachOnStart, attachRouted, ensureDoor, refreshDoor, removeDoorIfIdle} from './door/routing.js'
 import {canResumeWarm, freezeOthers, retireStack, stopOthers, thawStack, trimWarm} from './door/warm.js'
 import {settleHealth, waitHealthy} from './health.js'
 import {locked} from './locked.js'
@@ -84,7 +85,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   const {engine, compose, reporter} = deps
   const name = project.stack.value.name
   // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
-  for (const p of [engine.ping(), compose.version()]) p.catch(() => {})
+  for (const p of [engine.ping(), compose.version(), doorMode(deps)]) p.catch(() => {})
   const {result, yaml} = await renderProject(project, options.env, deps)
   await checkDocker(engine, compose)
   const file = defaultOutputFile(project.root, result.env.name)
@@ -109,10 +110,14 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
     attachedEarly = await composeUp(project, result, file, options, doorReady, deps)
   }
   await doorReady
-  await routeDoor(engine, result.door, result.project, attachedEarly)
+  const changed = await attachRouted(engine, result.door, result.project)
   deps.state.update(name, (s) => void ((s.stacks ??= {})[result.project] = {yaml: digest}))
-  await trimWarm(deps, result.door, project.stack.value.keep_warm ?? DEFAULT_KEEP_WARM, name)
-  const [status] = await collectStatus(engine, {project: name, stack: result.project})
+  // Independent of each other once the stack is attached: the door's table, older warm stacks, the status.
+  const [, , [status]] = await Promise.all([
+    refreshDoor(engine, result.door, changed || attachedEarly),
+    trimWarm(deps, result.door, project.stack.value.keep_warm ?? DEFAULT_KEEP_WARM, name),
+    collectStatus(engine, {project: name, stack: result.project}),
+  ])
   // Docker still says "unhealthy" for a resumed container until its next probe; berth's own probe passed.
   for (const s of status?.services ?? []) if (healthyNow.has(s.service) && s.state === 'running') s.health = 'healthy'
   return {file, render: result, status, resumed: warm}

@@ -126,7 +126,12 @@ export async function attachOnStart(engine: EnginePort, door: DoorSpec, stack: s
  * `attached`: some were attached already (attachOnStart), so the door still has to drop old connections.
  */
 export async function routeDoor(engine: EnginePort, door: DoorSpec, stack: string, attached = false): Promise<void> {
-  if (door.routes.length === 0) return
+  await refreshDoor(engine, door, (await attachRouted(engine, door, stack)) || attached)
+}
+
+/** Attach the stack's routed containers to the door under their door aliases, detach all others; whether any changed. */
+export async function attachRouted(engine: EnginePort, door: DoorSpec, stack: string): Promise<boolean> {
+  if (door.routes.length === 0) return false
   const wanted = new Set(routedServices(door))
   const all = await routed(engine, door.name)
   const changes: Array<Promise<void>> = []
@@ -136,11 +141,17 @@ export async function routeDoor(engine: EnginePort, door: DoorSpec, stack: strin
     if (!mine && attachedTo(c, door.name)) changes.push(engine.disconnect(door.name, c.Id))
   }
   await Promise.all(changes)
-  // A host-mode door gets the addresses of what is attached now, and drops connections to old ones.
+  return changes.length > 0
+}
+
+/**
+ * After attaching: a host-mode door gets the addresses of what is attached now, and drops connections to
+ * old ones; a published door drops connections still open to the previous branch's containers.
+ */
+export async function refreshDoor(engine: EnginePort, door: DoorSpec, changed: boolean): Promise<void> {
+  if (door.routes.length === 0) return
   if (await syncDoorTable(engine, door.name)) return
-  if (changes.length === 0 && !attached) return
-  // Connections still open to the previous branch's containers are dropped.
-  await engine.signalContainer(door.name, 'SIGHUP').catch(() => undefined)
+  if (changed) await engine.signalContainer(door.name, 'SIGHUP').catch(() => undefined)
 }
 
 /** Remove a door container and its network (the stacks are not touched). */
