@@ -82,6 +82,39 @@ describe('Ctrl-C', () => {
     expect(dumpSumOfRunning((await dbId(fx))!)).toBe(mainSum)
   })
 
+  it('during the second volume of a clone: the re-run keeps the volume the first run finished', async () => {
+    fx = await smallFixture('t-int-pairs', {yml: (n) => `name: ${n}\nservices:\n  cache:\n    template: redis\n  db:\n    template: postgres\n`})
+    await fx.ok(['up', '-q'])
+    await sql(fx.name, 'CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 60000) g')
+    const clone = background(fx, ['volumes', 'clone', 'main', 'feat'])
+    // helpers are named berth-KIND-TARGET: wait for a helper of a second target, the first copy being finished then
+    const seen: string[] = []
+    await waitFor(async () => {
+      if (clone.ended()) return 'ended'
+      for (const h of await helpersOf(fx!.name)) {
+        const target = h.replace(/^berth-[a-z]+-/, '')
+        if (!seen.includes(target)) seen.push(target)
+      }
+      return seen.length >= 2 ? 'second' : undefined
+    }, 60_000, 'the copy of the second volume')
+    expect(clone.ended(), `volumes clone ended before its second copy could be interrupted:\n${clone.stderr()}`).toBe(false)
+    clone.interrupt()
+    const r = await clone.result
+    expect(r.code, r.stderr).toBe(130)
+    const volumes = (await engineObjects(fx.name)).volumes.filter((v) => v.includes('-dev-feat-'))
+    const first = volumes.find((v) => v === seen[0])
+    expect(first, `helpers ${seen.join(', ')}; volumes ${volumes.join(', ')}`).toBeDefined()
+    const firstId = (await dockerOut(['volume', 'inspect', '-f', '{{.CreatedAt}} {{json .Labels}}', first!])).trim()
+
+    await new Promise((r) => setTimeout(r, 1100)) // CreatedAt has whole seconds: a re-made volume would differ
+    const again = await fx.run(['volumes', 'clone', 'main', 'feat'])
+    expect(again.code, again.stderr).toBe(0)
+    expect((await dockerOut(['volume', 'inspect', '-f', '{{.CreatedAt}} {{json .Labels}}', first!])).trim(), 'the finished copy was kept, not redone').toBe(firstId)
+    expect((await engineObjects(fx.name)).volumes.filter((v) => v.includes('-dev-feat-'))).toHaveLength(2)
+    expect(await helpersOf(fx.name)).toEqual([])
+    expect(await containersIn(fx.name, 'paused')).toEqual([])
+  })
+
   it('while waiting for the project lock: exit 130 at once, the lock holder undisturbed', async () => {
     fx = await smallFixture('t-int-lock')
     const locks = mkdtempSync(path.join(os.tmpdir(), 'berth-locks-'))
