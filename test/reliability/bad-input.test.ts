@@ -88,6 +88,7 @@ const cases: Case[] = [
   {what: 'environment file: unknown key', yml: plain, files: {'templates/environments/perf.yml': 'extends: qa\nfrob: 1\n'}, args: ['up', 'perf'], code: 3, message: E('templates/environments/perf\\.yml:2:1: unknown key "frob" in environment "perf"$')},
   {what: 'environment file: invalid YAML', yml: plain, files: {'templates/environments/perf.yml': 'extends: [qa\n'}, args: ['up', 'perf'], code: 3, message: E('templates/environments/perf\\.yml:\\d+:\\d+: invalid YAML')},
   {what: 'environment file: bad mode', yml: plain, files: {'templates/environments/perf.yml': 'extends: qa\nmode: turbo\n'}, args: ['up', 'perf'], code: 3, message: E('templates/environments/perf\\.yml:2:7: mode must be dev or prod')},
+  {what: 'environment file: bind not an address', yml: plain, files: {'templates/environments/perf.yml': 'extends: qa\nbind: everywhere\n'}, args: ['up', 'perf'], code: 3, message: E('templates/environments/perf\\.yml:2:7: bind must be an IP address such as 127\\.0\\.0\\.1 \\(got "everywhere"\\)$')},
   {what: 'environment: unknown on up', yml: plain, args: ['up', 'prod'], code: 2, message: E('unknown environment "prod"$')},
   {what: 'environment: unknown on render', yml: plain, args: ['render', 'prod'], code: 2, message: E('unknown environment "prod"$')},
   {what: 'service template file: invalid YAML', yml: (n) => `${head(n)}  db:\n    template: mine\n`, files: {'templates/services/mine.yml': 'service: {image: [x\n'}, args: ['up'], code: 3, message: E('templates/services/mine\\.yml:\\d+:\\d+: invalid YAML')},
