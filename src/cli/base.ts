@@ -62,7 +62,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // A bad command line (unknown flag, missing argument, a value not allowed): one line and where the help is,
     // rather than oclif's whole usage text.
-    if (((error as {parse?: unknown}).parse && error.oclif) || /^Parsing --/.test(error.message ?? '')) {
+    if (((error as {parse?: unknown}).parse && error.oclif) || /^(Parsing --|Flag --\S+ expects )/.test(error.message ?? '')) {
       const c = colours(process.stderr)
       process.stderr.write(`${c.red('berth: error:')} ${usageMessage(error.message)}\n  ${c.dim('Try this:')} ${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\n`)
       return this.exit(ExitCode.USAGE)

@@ -78,6 +78,10 @@ export function parseEnvironmentProfile(name: string, source: SourceDoc): Loaded
   if (raw.port_offset !== undefined && !Number.isInteger(raw.port_offset)) {
     throw new ConfigError('port_offset must be an integer', source.locate(['port_offset']))
   }
+  // the pattern of berth.yml's own bind (schema/berth.schema.json): a profile file is held to the same rule
+  if (raw.bind !== undefined && (typeof raw.bind !== 'string' || !/^[0-9a-fA-F.:]+$/.test(raw.bind))) {
+    throw new ConfigError(`bind must be an IP address such as 127.0.0.1 (got ${JSON.stringify(raw.bind)})`, source.locate(['bind']))
+  }
   expectMap(source, ['vars'], raw.vars, 'vars')
   expectMap(source, ['services'], raw.services, 'services')
   return {source, value: raw as EnvironmentSpec}
