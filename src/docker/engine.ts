@@ -168,19 +168,9 @@ export class Engine implements EnginePort {
   }
 
   async pauseContainer(id: string): Promise<void> {
+    // One try: "unable to freeze" (runc on cgroup v1, processes forking) is retried by the use cases (app/pause.ts).
     const docker = await this.docker()
-    // runc on cgroup v1 may fail to freeze a container whose processes fork meanwhile (postgres does):
-    // "OCI runtime pause failed: unable to freeze" (HTTP 500), seen on a busy 2-vCPU machine. It leaves the
-    // container running, and a second try freezes it.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.call(() => docker.getContainer(id).pause())
-        return
-      } catch (error) {
-        if (attempt >= 5 || !/unable to freeze/.test((error as Error)?.message ?? '')) throw error
-        await new Promise((resolve) => setTimeout(resolve, 250 * attempt))
-      }
-    }
+    await this.call(() => docker.getContainer(id).pause())
   }
 
   async unpauseContainer(id: string): Promise<void> {
