@@ -139,8 +139,8 @@ const cases: Case[] = [
   {what: 'BERTH_DEBUG=yes', yml: plain, args: ['up'], env: {BERTH_DEBUG: 'yes'}, code: 2, message: envVar('BERTH_DEBUG', '1 \\(on\\) or 0 \\(off\\)')},
   {what: 'BERTH_NO_CACHE=maybe', yml: plain, args: ['render'], env: {BERTH_NO_CACHE: 'maybe'}, code: 2, message: envVar('BERTH_NO_CACHE', '1 \\(on\\) or 0 \\(off\\)')},
   {what: 'BERTH_DOOR_MODE=x', yml: plain, args: ['up'], env: {BERTH_DOOR_MODE: 'x'}, code: 2, message: envVar('BERTH_DOOR_MODE', 'host or published')},
-  {what: 'BERTH_BRANCH empty', yml: plain, args: ['up'], env: {BERTH_BRANCH: ''}, code: 2, message: envVar('BERTH_BRANCH', 'a non-empty value')},
-  {what: 'BERTH_HELPER_IMAGE empty', yml: plain, args: ['volumes', 'ls'], env: {BERTH_HELPER_IMAGE: ''}, code: 2, message: envVar('BERTH_HELPER_IMAGE', 'a non-empty value')},
+  {what: 'BERTH_BRANCH blank', yml: plain, args: ['up'], env: {BERTH_BRANCH: '  '}, code: 2, message: envVar('BERTH_BRANCH', 'a non-empty value')},
+  {what: 'BERTH_HELPER_IMAGE blank', yml: plain, args: ['volumes', 'ls'], env: {BERTH_HELPER_IMAGE: ' '}, code: 2, message: envVar('BERTH_HELPER_IMAGE', 'a non-empty value')},
 ]
 
 // The cases run four at a time (most never reach the engine; berth's start-up is what takes the time).

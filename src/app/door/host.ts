@@ -72,7 +72,10 @@ export async function syncDoorTable(engine: EnginePort, door: string): Promise<b
     .map((c) => ({service: c.Labels?.[LABEL.service] ?? '', ip: c.NetworkSettings?.Networks?.[door]?.IPAddress || undefined}))
   const table = JSON.stringify(doorTable(routes.map((r) => r.service), attached))
   const argv = ['sh', '-c', 'printf %s "$1" > "$2.tmp" && mv "$2.tmp" "$2"', 'berth-door-table', table, DOOR_TABLE_FILE]
-  const wrote = await engine.execCapture(info.Id, argv, 10_000)
+  // Normally ~0.1 s; an engine starved of CPU can take much longer to start an exec: be patient, try twice.
+  const write = () => engine.execCapture(info.Id, argv, 60_000).catch((error: Error) => ({code: -1, stdout: '', stderr: error.message}))
+  let wrote = await write()
+  if (wrote.code !== 0) wrote = await write()
   if (wrote.code !== 0) {
     throw new BerthError(`cannot give the front door ${door} its routes (${wrote.stderr.trim() || `exit ${wrote.code}`})`, {
       exitCode: ExitCode.DOCKER,
