@@ -11,7 +11,7 @@
  *   })
  */
 import {execFile, execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -95,12 +95,46 @@ function canBind(port: number): Promise<boolean> {
 
 /** A port offset whose ports (base ports + offset, and + the qa/stage offsets) are free now. */
 export async function freeOffset(basePorts: number[]): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 1000 + Math.floor(Math.random() * 250) * 100
+  for (let attempt = 0; attempt < 100; attempt++) {
+    // stage's block (+20000) must stay a valid port too (render-valid renders it), so offsets go up to 35900.
+    const offset = 1000 + Math.floor(Math.random() * 350) * 100
     const ports = basePorts.flatMap((p) => [p + offset, p + offset + 10000])
-    if (ports.every((p) => p <= 65535) && (await Promise.all(ports.map(canBind))).every(Boolean)) return offset
+    if (!basePorts.every((p) => p + offset + 20000 <= 65535) || !reserveOffset(offset)) continue
+    if ((await Promise.all(ports.map(canBind))).every(Boolean)) return offset
+    releaseOffset(offset)
   }
   throw new Error('no free port offset found')
+}
+
+/**
+ * Offsets in use by a live fixture of any test process on this machine: a fixture whose ports are free for a
+ * moment (its door replaced, its stack down) must not have them taken by another test's new fixture.
+ * A reservation is a file holding the test process's pid, released with the fixture (or when that pid is gone).
+ */
+const RESERVED = path.join(os.tmpdir(), `berth-test-offsets-${os.userInfo().uid}`)
+
+function reserveOffset(offset: number, again = true): boolean {
+  mkdirSync(RESERVED, {recursive: true})
+  const file = path.join(RESERVED, String(offset))
+  try {
+    writeFileSync(file, String(process.pid), {flag: 'wx'})
+    return true
+  } catch {
+    const pid = Number(readFileSync(file, 'utf8'))
+    let alive = true
+    try {
+      process.kill(pid, 0)
+    } catch {
+      alive = false
+    }
+    if (alive || !again) return false
+    rmSync(file, {force: true})
+    return reserveOffset(offset, false)
+  }
+}
+
+export function releaseOffset(offset: number): void {
+  rmSync(path.join(RESERVED, String(offset)), {force: true})
 }
 
 /**
@@ -138,6 +172,7 @@ export async function stackFixture(stack: string, options: FixtureOptions = {}):
       await removeProject(name)
       rmSync(dir, {recursive: true, force: true})
       rmSync(state, {recursive: true, force: true})
+      releaseOffset(offset)
     },
   }
 }

@@ -4,7 +4,7 @@ import {execFile, execFileSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {berth, expectOk, freeOffset, git, removeProject, uniqueName, type CliResult} from '../e2e/harness.js'
+import {berth, expectOk, freeOffset, git, releaseOffset, removeProject, uniqueName, type CliResult} from '../e2e/harness.js'
 import {docker} from '../e2e/data.js'
 
 /** berth.yml of a one-service project: a postgres database and nothing else. */
@@ -48,6 +48,7 @@ export async function smallFixture(prefix: string, options: {yml?: (name: string
       await removeProject(name)
       rmSync(dir, {recursive: true, force: true})
       rmSync(state, {recursive: true, force: true})
+      releaseOffset(offset)
     },
   }
 }
