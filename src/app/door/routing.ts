@@ -29,7 +29,7 @@ export function doorImage(project: Project, env: NodeJS.ProcessEnv): string {
  * this engine (src/core/door-mode.ts). An existing door with other routes or another mode is replaced
  * (Docker cannot change published ports in place). No ports: no door.
  */
-export async function ensureDoor(project: Project, result: RenderResult, deps: Pick<Deps, 'engine' | 'install' | 'env' | 'clock' | 'machine'>): Promise<'none' | 'running' | 'created'> {
+export async function ensureDoor(project: Project, result: RenderResult, deps: Pick<Deps, 'engine' | 'install' | 'env' | 'clock' | 'machine' | 'hostPorts'>): Promise<'none' | 'running' | 'created'> {
   const {engine} = deps
   const spec = result.door
   const existing = await engine.inspectContainer(spec.name).catch((error: {statusCode?: number}) => {
@@ -79,7 +79,28 @@ export async function ensureDoor(project: Project, result: RenderResult, deps: P
     throw error
   }
   await startDoor(deps, id)
+  if (mode === 'host') await untilListening(deps, spec)
   return 'created'
+}
+
+/**
+ * A host-mode door is ready once it listens on its ports (it runs on this machine's network). Until its Node
+ * process has installed its handlers, the SIGHUP that follows its route table would stop it.
+ */
+async function untilListening(deps: Pick<Deps, 'engine' | 'clock' | 'hostPorts'>, spec: DoorSpec): Promise<void> {
+  const until = deps.clock.now() + 20_000
+  const [first] = spec.routes
+  for (;;) {
+    if (!(await deps.hostPorts.canBind(first.bind, first.listen))) return
+    const info = await deps.engine.inspectContainer(spec.name).catch(() => undefined)
+    if (!info?.State?.Running || deps.clock.now() > until) {
+      throw new BerthError(`berth's front door ${spec.name} does not listen on ${first.bind}:${first.listen}${info?.State?.Running ? '' : ` (it stopped, exit code ${info?.State?.ExitCode ?? '?'})`}`, {
+        exitCode: ExitCode.DOCKER,
+        hints: [`See why: docker logs ${spec.name}`, 'Or use the published door: BERTH_DOOR_MODE=published berth up'],
+      })
+    }
+    await deps.clock.sleep(50)
+  }
 }
 
 /** Start the door; a port its replaced predecessor held may take a moment to be let go by docker-proxy. */
