@@ -18,10 +18,11 @@ import {fileState} from '../infra/state.js'
 import {chokidarWatcher} from '../infra/watcher.js'
 import {terminalPrompt} from './prompt.js'
 import {silentReporter} from './reporter.js'
+import {checkSetting} from '../core/settings.js'
 
 /** The Compose CLI, with the version it answered remembered between runs (under a fingerprint of its files). */
 export function realCompose(env: NodeJS.ProcessEnv = process.env): ComposeCli {
-  const docker = env.BERTH_DOCKER_CLI || 'docker'
+  const docker = checkSetting('BERTH_DOCKER_CLI', env.BERTH_DOCKER_CLI) ?? 'docker'
   return new ComposeCli(docker, env, {store: fileVersionMemo(env), fingerprint: () => composeFingerprint(docker, env)})
 }
 
@@ -31,7 +32,7 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     compose: realCompose(env),
     git: gitAdapter(env),
     state: fileState(env),
-    lock: fileLock(),
+    lock: fileLock({timeoutSeconds: Number(checkSetting('BERTH_LOCK_TIMEOUT', env.BERTH_LOCK_TIMEOUT) ?? 120)}),
     files: diskFiles(env),
     install: installation(env),
     hostPorts,
