@@ -11,7 +11,7 @@ import {detectRepo, type Detection} from '../core/init/detect.js'
 import {planStack, stackYaml, type StackPlan, type TemplateFacts} from '../core/init/stack-file.js'
 import type {ProjectIO} from '../core/inputs.js'
 import {OUTPUT_DIR, STACK_FILE} from '../core/naming.js'
-import {askChoices, choicesFromFlags, type InitFlags} from './init-questions.js'
+import {askChoices, checkName, choicesFromFlags, type InitFlags} from './init-questions.js'
 import type {Deps} from './ports.js'
 
 export type InitDeps = Pick<Deps, 'files' | 'install' | 'prompt' | 'reporter' | 'env' | 'git'>
@@ -49,8 +49,11 @@ export async function initProject(options: InitOptions, deps: InitDeps): Promise
       hints: ['berth init --yes uses what it detects (add --name, --port, --service to choose)'],
     })
   }
+  if (options.name !== undefined && !options.from) checkName(options.name)
   const made = options.from ? await fromCompose(root, options, deps) : await fromRepository(root, options, deps)
   await checkStackFile(root, file, made.yaml, deps)
+  // On a terminal the summary came before the questions; with --yes, only once everything checked out.
+  if (options.yes) for (const line of made.summary) deps.reporter.info(line)
   if (!options.yes && options.from && !(await deps.prompt.confirm(`Write ${STACK_FILE}?`, true))) {
     return {file, written: false, replaced: false, services: [], summary: made.summary}
   }
@@ -78,7 +81,7 @@ async function fromCompose(root: string, options: InitOptions, deps: InitDeps): 
     {root, file: path.resolve(root, options.from!), shared: options.shared.length ? options.shared : undefined, name: options.name},
     {exists: (p) => deps.files.exists(p), read: (p) => deps.files.readOptional(p)},
   )
-  for (const line of result.summary) deps.reporter.info(line)
+  if (!options.yes) for (const line of result.summary) deps.reporter.info(line)
   return {yaml: result.yaml, summary: result.summary}
 }
 
@@ -86,7 +89,7 @@ async function fromRepository(root: string, options: InitOptions, deps: InitDeps
   const detection = detectRepo(root, deps.files.repo)
   if (!detection.packageJson) throw noPackageJson(root, deps)
   const summary = describe(detection)
-  for (const line of summary) deps.reporter.info(line)
+  if (!options.yes) for (const line of summary) deps.reporter.info(line)
   const folder = path.basename(root)
   const choices = options.yes ? choicesFromFlags(detection, options, folder) : await askChoices(detection, options, folder, deps.prompt)
   const templates = await templateFacts(root, deps)

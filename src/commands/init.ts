@@ -37,8 +37,12 @@ export default class Init extends BaseCommand<typeof Init> {
       {root, yes: flags.yes, force: flags.force, from: flags.from, shared: flags.shared, name: flags.name, port: flags.port, services: flags.service},
       deps,
     )
-    const shown = path.relative(process.cwd(), result.file) || result.file
-    const next = path.resolve(root) === process.cwd() ? 'berth up' : `berth up --dir ${path.relative(process.cwd(), root) || '.'}`
+    const near = (p: string) => {
+      const rel = path.relative(process.cwd(), p)
+      return rel && !rel.startsWith('..') ? rel : p
+    }
+    const shown = near(result.file)
+    const next = root === process.cwd() ? 'berth up' : `berth up --dir ${near(root)}`
     if (flags.json) return this.printJson({...result, next: result.written ? next : undefined})
     if (!result.written) {
       deps.reporter.info('Nothing written.')

@@ -197,7 +197,7 @@ describe('berth init', () => {
     expect(stack.services.db).toMatchObject({image: 'mysql:8.4', port: 3306, volumes: {data: '/var/lib/mysql'}})
     expect(stack.services.queue.env).toEqual({RABBITMQ_DEFAULT_USER: 'app', RABBITMQ_DEFAULT_PASS: 'app'})
     expect(stack.services.app.env).toEqual({DATABASE_URL: 'mysql://app:app@db:3306/app', MONGODB_URI: 'mongodb://mongo:27017/app', AMQP_URL: 'amqp://app:app@queue:5672'})
-    expect(readFileSync(path.join(root, 'berth.yml'), 'utf8')).toContain('berth has no mysql template here')
+    expect(readFileSync(path.join(root, 'berth.yml'), 'utf8')).toContain('berth has no mysql template here, so the generic one')
   })
 
   it('a template of that kind, where there is one, with its own params in the URL', async () => {

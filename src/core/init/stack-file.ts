@@ -131,8 +131,8 @@ function backingService(kind: ServiceKind, name: string, facts: TemplateFacts | 
     comments.env = 'development defaults; use ${VAR} references (from .env) for real secrets'
   }
   spec.volumes = sharedVolumes ?? {data: g.data}
-  comments.image = `berth has no ${kind} template here: the official image as it is (no healthcheck, so depends_on waits for it to start only)`
-  return {name, kind, template: 'generic', spec, comments, about: `${kind}${seen}`}
+  comments.image = 'the official image, as it is: no healthcheck, so depends_on waits for it to start only'
+  return {name, kind, template: 'generic', spec, comments, about: `${kind}${seen}: berth has no ${kind} template here, so the generic one (your image as it is)`}
 }
 
 function nodeImage(d: Detection): string | undefined {
@@ -193,7 +193,7 @@ function appService(d: Detection, c: InitChoices, templates: ReadonlyMap<string,
   }
   if (backing.length) {
     spec.depends_on = backing.map((b) => b.name)
-    comments.depends_on = 'waits until they are healthy'
+    comments.depends_on = backing.every((b) => b.template !== 'generic') ? 'waits until they are healthy' : 'waits until they are healthy (started, where they have no healthcheck)'
   }
   const ts = d.typescript ? `, TypeScript${d.typescript.runner ? ` (${d.typescript.runner})` : d.typescript.build ? ' (built)' : ''}` : ''
   return {name: APP_SERVICE, kind: 'node', template: 'node', spec, comments, about: `the app: ${d.name ?? 'package.json'}, ${d.packageManager.value}${ts}`}
