@@ -241,6 +241,7 @@ export function stackYaml(plan: StackPlan, options: {schemaFile?: string; detect
     ' Written by berth init. Every key is in the README ("A stack file"); check it with: berth render --check',
     ...(options.detected.length ? ['', ...options.detected.map((l) => ` ${l}`)] : []),
     '',
+    ' Then:',
     '   berth up       dev: your source mounted, node_modules in a volume, every port on 127.0.0.1',
     '   berth debug    the Node inspector of the app',
   ]
