@@ -4,6 +4,10 @@ import {initProject} from '../app/init.js'
 import {BaseCommand} from '../cli/base.js'
 
 export default class Init extends BaseCommand<typeof Init> {
+  static override baseFlags = {
+    ...BaseCommand.baseFlags,
+    dir: Flags.directory({char: 'C', summary: 'The folder to set up (default: the current folder).', helpGroup: 'GLOBAL'}),
+  }
   static override summary = 'Write a berth.yml for the Node app in this folder (or import a Compose file).'
   static override description =
     'Reads package.json (package manager from the lockfile, start script or main, TypeScript, the services the code talks to: pg, mysql2, mongodb/mongoose, redis/ioredis, amqplib), the port the app listens on (its own sources, never node_modules; a Dockerfile EXPOSE), a Dockerfile and its stages, and .nvmrc/engines.node. On a terminal it asks, with --yes it takes what it detected and the flags. It writes a commented berth.yml that loads and renders, adds .berth/ to .gitignore and prints the next command. It never replaces a berth.yml without --force (exit 9). Without a terminal, pass --yes.'
@@ -18,7 +22,7 @@ export default class Init extends BaseCommand<typeof Init> {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask: use what was detected and the flags.'}),
     force: Flags.boolean({summary: 'Replace an existing berth.yml.'}),
     from: Flags.file({summary: 'Import this Compose file instead of reading package.json.', exclusive: ['port', 'service']}),
-    shared: Flags.string({summary: 'A service whose data is shared by every branch (repeat for more).', multiple: true, default: []}),
+    shared: Flags.string({summary: 'A service whose data is shared by every branch (repeat for more).', multiple: true}),
     name: Flags.string({summary: 'The project name (default: package.json name, else the folder).'}),
     port: Flags.integer({summary: 'The port the app listens on (default: the one detected).', min: 1, max: 65535}),
     service: Flags.string({
@@ -34,7 +38,7 @@ export default class Init extends BaseCommand<typeof Init> {
     const deps = await this.deps(this.reporter(flags.json))
     const root = path.resolve(flags.dir ?? '.')
     const result = await initProject(
-      {root, yes: flags.yes, force: flags.force, from: flags.from, shared: flags.shared, name: flags.name, port: flags.port, services: flags.service},
+      {root, yes: flags.yes, force: flags.force, from: flags.from, shared: flags.shared ?? [], name: flags.name, port: flags.port, services: flags.service},
       deps,
     )
     const near = (p: string) => {

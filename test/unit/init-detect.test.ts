@@ -132,6 +132,15 @@ describe('berth init detection: the walk of the sources', () => {
     expect(io.reads.some((r) => r.includes('deep.js'))).toBe(false)
   })
 
+  it('is bounded in folders listed too (a tree of many folders without sources)', () => {
+    const files: Record<string, string> = {'package.json': '{"name":"wide"}'}
+    for (let i = 0; i < WALK_LIMITS.dirs + 500; i++) files[`d${String(i).padStart(4, '0')}/README.md`] = ''
+    const io = memoryRepo(files)
+    const d = detectRepo('/r', io)
+    expect(io.lists.length).toBeLessThanOrEqual(WALK_LIMITS.dirs + 1)
+    expect(d.sources.truncated).toBe(true)
+  })
+
   it('reads the entry files first: main wins over a file that sorts earlier', () => {
     const io = memoryRepo({
       'package.json': '{"name":"a","main":"server.js"}',

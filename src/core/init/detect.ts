@@ -76,8 +76,8 @@ export interface Detection {
   sources: {read: number; truncated: boolean}
 }
 
-export const WALK_LIMITS = {depth: 4, files: 400, bytes: 512 * 1024}
-const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', 'out', 'tmp', 'vendor', 'test', 'tests', '__tests__', 'spec', 'fixtures', 'examples', 'docs'])
+export const WALK_LIMITS = {depth: 4, files: 400, bytes: 512 * 1024, dirs: 1000}
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', 'out', 'tmp', 'vendor', 'public', 'static', 'assets', 'test', 'tests', '__tests__', 'spec', 'fixtures', 'examples', 'docs'])
 const SOURCE_EXT = /\.(?:js|mjs|cjs|ts|mts|cts)$/
 /** Node's LTS code names (.nvmrc `lts/iron`). */
 const LTS: Record<string, number> = {argon: 4, boron: 6, carbon: 8, dubnium: 10, erbium: 12, fermium: 14, gallium: 16, hydrogen: 18, iron: 20, jod: 22, krypton: 24}
@@ -229,16 +229,18 @@ function walkSources(root: string, io: RepoIO, entries: string[]): {port?: Found
   for (const entry of entries) if (!entry.startsWith('..') && !/(^|\/)node_modules\//.test(entry)) scan(entry)
   let level = ['']
   let truncated = false
+  let listedDirs = 0
   for (let depth = 0; depth <= WALK_LIMITS.depth && level.length > 0; depth++) {
     const next: string[] = []
     for (const dir of level) {
+      if (++listedDirs > WALK_LIMITS.dirs) return {port, envNames, read, truncated: true}
       const listed = io.list(path.join(root, dir))
       if (!listed) continue
       for (const e of [...listed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         const rel = dir ? `${dir}/${e.name}` : e.name
         if (e.dir) {
           if (!e.name.startsWith('.') && !SKIP_DIRS.has(e.name)) next.push(rel)
-        } else if (SOURCE_EXT.test(e.name) && !/\.d\.[mc]?ts$/.test(e.name)) {
+        } else if (SOURCE_EXT.test(e.name) && !/\.d\.[mc]?ts$|\.min\.[mc]?js$/.test(e.name)) {
           if (read >= WALK_LIMITS.files || bytes >= WALK_LIMITS.bytes) {
             truncated = true
             return {port, envNames, read, truncated}
