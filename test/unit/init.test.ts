@@ -215,10 +215,11 @@ describe('berth init', () => {
     expect(stack.services.app.env).toEqual({DATABASE_URL: 'mysql://shop:secret@db:3306/orders'})
   })
 
-  it('--from goes to the Compose import (a stub here: exit 2, nothing written)', async () => {
+  it('--from goes to the Compose import (needs no package.json); a failed import writes nothing', async () => {
     const root = copy('no-package')
-    writeFileSync(path.join(root, 'compose.yml'), 'services: {}\n')
-    const error = await failure(initProject(yes(root, {from: 'compose.yml'}), testDeps()))
+    // a Compose file that is not there: the stub and the real import both refuse it
+    const error = await failure(initProject(yes(root, {from: 'missing-compose.yml'}), testDeps()))
+    expect(error.message).not.toMatch(/package\.json/)
     if (error.message === 'berth init --from is not available yet') expect(error.exitCode).toBe(2)
     expect(existsSync(path.join(root, 'berth.yml'))).toBe(false)
   })
