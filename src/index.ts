@@ -7,6 +7,7 @@ import {flush, handle, run, settings} from '@oclif/core'
 import Debug from './commands/debug.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
+import Init from './commands/init.js'
 import Logs from './commands/logs.js'
 import Render from './commands/render.js'
 import Status from './commands/status.js'
@@ -22,6 +23,7 @@ export const COMMANDS = {
   debug: Debug,
   down: Down,
   exec: Exec,
+  init: Init,
   logs: Logs,
   render: Render,
   status: Status,

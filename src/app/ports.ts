@@ -5,6 +5,7 @@
  */
 import type Dockerode from 'dockerode'
 import type {BaseBranchFacts} from '../core/branches.js'
+import type {RepoIO} from '../core/init/detect.js'
 import type {ProjectIO} from '../core/inputs.js'
 import type {ProjectState} from '../core/state.js'
 
@@ -174,6 +175,13 @@ export interface FilesPort {
   writeFile(file: string, text: string): void
   /** Whether a path exists. */
   exists(file: string): boolean
+  /** A repository's folders and files as `berth init` reads them (listings with types, texts). */
+  repo: RepoIO
+  /**
+   * Write a file of the user's atomically (a temp file beside it, then renamed or linked in: no partial file is
+   * ever left). Without `overwrite`, an existing file is kept and the answer is 'exists'.
+   */
+  writeNew(file: string, text: string, overwrite: boolean): 'written' | 'exists'
 }
 
 /** Where berth itself is installed, and which build it is. */
@@ -230,9 +238,21 @@ export interface InterruptPort {
   watch(handler: () => void): () => void
 }
 
-/** Asks the user a yes/no question; undefined when nobody can answer (no terminal). */
+/** Asks the user questions; each answer is undefined when nobody can answer (no terminal). */
 export interface Prompt {
-  confirm(message: string): Promise<boolean | undefined>
+  confirm(message: string, defaultValue?: boolean): Promise<boolean | undefined>
+  /** Whether someone can answer (stdin and stderr are a terminal). */
+  canAsk(): boolean
+  /** A line of text; `validate` returns an error message or true. */
+  input(message: string, options?: {default?: string; validate?: (value: string) => string | true}): Promise<string | undefined>
+  select<T>(message: string, choices: Array<PromptChoice<T>>, defaultValue?: T): Promise<T | undefined>
+  checkbox<T>(message: string, choices: Array<PromptChoice<T> & {checked?: boolean}>): Promise<T[] | undefined>
+}
+
+export interface PromptChoice<T> {
+  name: string
+  value: T
+  description?: string
 }
 
 /** Watches files (chokidar): node_modules and .berth are ignored when registering, not after. */
