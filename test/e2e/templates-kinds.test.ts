@@ -43,7 +43,7 @@ describe('built-in service kinds render to valid Compose', () => {
       // the .env-style reference stays a reference in berth's file
       expect(readFileSync(file, 'utf8')).toContain('${DB_ROOT_PASSWORD:-root}')
       for (const name of ['mysql', 'maria', 'mongo', 'mq', 'mail', 's3']) {
-        const data = model.services[name].volumes.find((v: {target: string}) => v.type === 'volume')
+        const data = model.services[name].volumes.find((v: {type: string}) => v.type === 'volume')
         expect(model.volumes[data.source], name).toMatchObject({external: true, name: expect.stringMatching(new RegExp(`^${fx.name}-${env}-main-[0-9a-f]{8}_${name}-data$`))})
       }
       // the header lists every route of the front door, all on 127.0.0.1
