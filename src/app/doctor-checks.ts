@@ -24,8 +24,8 @@ export function check(id: string, level: CheckLevel, summary: string, fix?: stri
 }
 
 /** A check that could not run because another one failed. */
-export function skipped(id: string, because: string, details?: Record<string, unknown>): DoctorCheck {
-  return check(id, 'warn', `not checked: ${because}`, 'Fix the engine check first, then run berth doctor again.', {skipped: true, ...details})
+export function skipped(id: string, because: string, details?: Record<string, unknown>, first = 'the engine check'): DoctorCheck {
+  return check(id, 'warn', `not checked: ${because}`, `Fix ${first} first, then run berth doctor again.`, {skipped: true, ...details})
 }
 
 /** A BerthError as a failed check: its message, its hints as the fix. */

@@ -52,7 +52,9 @@ export async function doctor(options: {cwd: string; dir?: string}, deps: DoctorD
     answer ? diskSpace(answer.info, deps) : skipped('disk', 'the engine is not reachable'),
     rendered && 'result' in rendered
       ? portsCheck(rendered.result.result.ports, rendered.result.result.project, rendered.result.result.door.name, answer ? deps.engine : undefined, deps.hostPorts)
-      : project.project ? skipped('ports', 'the dev stack did not render') : check('ports', 'ok', `no ${STACK_FILE} here: no stack's ports to check`),
+      : project.project ? skipped('ports', 'the dev stack did not render', undefined, 'the render check')
+        : project.check.level === 'fail' ? skipped('ports', `${STACK_FILE} could not be read`, undefined, 'the project check')
+          : check('ports', 'ok', `no ${STACK_FILE} here: no stack's ports to check`),
     imagesCheck(project.project, rendered && 'result' in rendered ? rendered.result : undefined, Boolean(answer), deps),
   ])
   const checks = [

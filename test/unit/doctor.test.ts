@@ -1,5 +1,5 @@
 // berth doctor's checks and exit codes, with a fake engine and a fake machine.
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -146,5 +146,22 @@ describe('doctor: overall status and exit code', () => {
     expect(images.level).toBe('warn')
     expect(images.fix).toBe('docker pull local/pg:nope (or build it), or change postgres:15=local/pg:nope in BERTH_IMAGE_MAP')
     expect(r.exitCode).toBe(0)
+  })
+})
+
+describe('doctor: a project whose berth.yml is invalid', () => {
+  it('fails the project check at its line (exit 5) and says the ports were not checked', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-doctor-bad-'))
+    try {
+      writeFileSync(path.join(dir, 'berth.yml'), 'name: x\nservices:\n  web: {port: eighty, image: a}\n')
+      const engine = new Engine()
+      const r = await doctor({cwd: dir}, {...testDeps({engine, compose: new FakeCompose(engine), machine: linux}), diagnostics: diagnostics()})
+      const c = Object.fromEntries(r.checks.map((x) => [x.id, x]))
+      expect(c.project).toMatchObject({level: 'fail', summary: 'berth.yml:3:15: services.web.port must be an integer (got the string "eighty")'})
+      expect(c.ports).toMatchObject({level: 'warn', summary: 'not checked: berth.yml could not be read', fix: 'Fix the project check first, then run berth doctor again.'})
+      expect(r.exitCode).toBe(5)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
