@@ -4,7 +4,9 @@ import {parse} from 'yaml'
 import {describe, expect, it} from 'vitest'
 import {composeBody} from '../../src/core/compose-yaml.js'
 import {nginxConfig} from '../../src/core/nginx-config.js'
-import {render, thrown} from './helpers.js'
+import {parseYamlSource} from '../../src/core/source.js'
+import {parseServiceTemplate} from '../../src/core/templates.js'
+import {builtinTemplates, render, thrown} from './helpers.js'
 
 type Svc = Record<string, any>
 const svc = (r: ReturnType<typeof render>, name: string) => (r.compose.services as Record<string, Svc>)[name]
@@ -160,5 +162,38 @@ describe('unknown images keep working through the generic template', () => {
     expect(svc(r, 'x')).toMatchObject({image: 'example/thing:1', init: true})
     expect(svc(r, 'x').healthcheck).toBeUndefined()
     expect(r.ports).toMatchObject([{service: 'x', container: 7000, host: 7000, bind: '127.0.0.1'}])
+  })
+})
+
+describe('template configs', () => {
+  const withTemplate = (yaml: string) => {
+    const templates = builtinTemplates()
+    templates.set('conf', parseServiceTemplate('conf', parseYamlSource(yaml, 'templates/services/conf.yml')))
+    return templates
+  }
+  const TEMPLATE = `params: {image: busybox, motd: null}
+configs:
+  motd:
+    $if: \${{ motd }}
+    target: /etc/motd
+    content: "\${{ motd }}\\n"
+service:
+  image: \${{ image }}
+`
+
+  it('mounts a config with content, named after the service; $if leaves it out', () => {
+    const templates = withTemplate(TEMPLATE)
+    const r = render('name: k\nservices:\n  a: {template: conf, params: {motd: hello}}\n  b: {template: conf}\n', {templates})
+    expect(r.compose.configs).toEqual({'a-motd': {content: 'hello\n'}})
+    expect(svc(r, 'a').configs).toEqual([{source: 'a-motd', target: '/etc/motd'}])
+    expect(svc(r, 'b').configs).toBeUndefined()
+  })
+
+  it('refuses an unknown generator or a relative target, naming the template file and line', () => {
+    const bad = thrown(() => render('name: k\nservices:\n  a: {template: conf}\n', {templates: withTemplate('configs:\n  x: {target: /x, generator: apache}\nservice: {image: busybox}\n')}))
+    expect(bad.message).toBe('templates/services/conf.yml:2:6: template "conf": configs.x: unknown generator "apache" (berth has: nginx)')
+    const relative = thrown(() => render('name: k\nservices:\n  a: {template: conf}\n', {templates: withTemplate('configs:\n  x: {target: etc/x, content: y}\nservice: {image: busybox}\n')}))
+    expect(relative.message).toContain('configs.x needs an absolute target path')
+    expect(relative.exitCode).toBe(3)
   })
 })
