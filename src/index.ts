@@ -5,6 +5,7 @@
  */
 import {flush, handle, run, settings} from '@oclif/core'
 import Debug from './commands/debug.js'
+import Doctor from './commands/doctor.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
 import Init from './commands/init.js'
@@ -21,6 +22,7 @@ import Watch from './commands/watch.js'
 
 export const COMMANDS = {
   debug: Debug,
+  doctor: Doctor,
   down: Down,
   exec: Exec,
   init: Init,

@@ -34,6 +34,20 @@ export interface EngineInfo {
   Name?: string
   KernelVersion?: string
   SecurityOptions?: string[]
+  /** The engine's data root (/var/lib/docker), its storage driver and its clock (RFC 3339): for berth doctor. */
+  DockerRootDir?: string
+  Driver?: string
+  SystemTime?: string
+  ServerVersion?: string
+}
+
+/** What `docker version` says of the engine. */
+export interface EngineVersion {
+  Version?: string
+  ApiVersion?: string
+  MinAPIVersion?: string
+  Os?: string
+  Arch?: string
 }
 
 export interface EnginePort {
@@ -41,6 +55,10 @@ export interface EnginePort {
   ping(): Promise<void>
   /** `docker info` (asked once). */
   info(): Promise<EngineInfo>
+  /** `docker version` of the engine. */
+  version(): Promise<EngineVersion>
+  /** Whether the engine has this image (nothing is pulled). */
+  hasImage(ref: string): Promise<boolean>
   /** The engine's address as the docker CLI chose it (DOCKER_HOST, the context's), undefined for the default socket. */
   endpoint(): string | undefined
   containers(labels: Labels, all?: boolean): Promise<ContainerInfo[]>
@@ -291,6 +309,33 @@ export interface DebugNetPort {
   connect(ws: string): Promise<CdpSession>
   /** Listen on 127.0.0.1:port (0: a free one); each connection is handed over as a duplex stream. */
   listenLoopback(port: number, onSocket: (socket: NodeJS.ReadWriteStream & {destroy(): void}) => void): Promise<Bridge>
+}
+
+// ---- berth doctor ---------------------------------------------------------------------------------
+
+/** The docker CLI's choice of engine, as berth doctor reports it. */
+export interface DockerContextInfo {
+  /** "default" unless a context was chosen. */
+  name: string
+  /** What chose it: DOCKER_HOST, DOCKER_CONTEXT, the docker config's currentContext, or default (nothing: the local socket). */
+  chosenBy: string
+  address: string
+}
+
+/** Facts of this machine only berth doctor asks for. */
+export interface DiagnosticsPort {
+  /** Throws a BerthError (DOCKER) when the chosen context does not exist. */
+  dockerContext(): DockerContextInfo
+  /** `git --version`'s version; undefined when git is not on PATH. */
+  gitVersion(): Promise<string | undefined>
+  /** A small text file (under /proc), undefined when absent. */
+  readText(file: string): string | undefined
+  /** Free and total bytes of the file system holding `path` on this machine; undefined when it is not here. */
+  diskSpace(path: string): Promise<{free: number; total: number} | undefined>
+  /** A PEM certificate's subject and expiry; undefined when the file is absent; throws when it is not a certificate. */
+  certificate(file: string): {subject: string; notAfter: Date} | undefined
+  /** berth's state folder (its local CA is tls/ca.crt there). */
+  stateDir: string
 }
 
 // ---- All of them ------------------------------------------------------------------------------------

@@ -3,12 +3,13 @@
  * `Deps` (tests hand in fakes). Nothing here does I/O until a use case calls it.
  */
 import os from 'node:os'
-import type {Deps, Reporter} from '../app/ports.js'
+import type {Deps, DiagnosticsPort, Reporter} from '../app/ports.js'
 import {ComposeCli} from '../docker/compose.js'
 import {composeFingerprint, fileVersionMemo} from '../docker/compose-memo.js'
 import {Engine} from '../docker/engine.js'
 import {processInterrupts, systemClock} from '../infra/clock.js'
 import {hostDebugNet} from '../infra/debug-net.js'
+import {hostDiagnostics} from '../infra/diagnostics.js'
 import {diskFiles} from '../infra/files.js'
 import {gitAdapter} from '../infra/git-branches.js'
 import {fileLock} from '../infra/lock.js'
@@ -45,4 +46,9 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     env,
     machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
   }
+}
+
+/** berth doctor's extra look at this machine (not part of Deps: no other command needs it). */
+export function realDiagnostics(env: NodeJS.ProcessEnv = process.env): DiagnosticsPort {
+  return hostDiagnostics(env)
 }

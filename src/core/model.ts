@@ -72,6 +72,8 @@ export interface ServiceTemplate {
   modes: Partial<Record<Mode, Record<string, unknown>>>
   /** A one-shot container run before the service (same image and volumes), e.g. npm ci into node_modules. */
   setup?: {modes?: Mode[]; service: Record<string, unknown>}
+  /** Config files mounted into the service: {KEY: {target, content | generator}} (Compose configs with content). */
+  configs?: Record<string, unknown>
 }
 
 /** An environment profile (templates/environments/NAME.yml), after extends are resolved. */

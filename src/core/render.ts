@@ -12,6 +12,7 @@ import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, ServiceSpec, 
 import {branchId, composeProjectName, escapeDollars, LABEL, volumeName} from './naming.js'
 import {resolvePlaceholders, type Scope} from './placeholders.js'
 import type {PathSegment, SourceDoc} from './source.js'
+import {checkTemplateParams, extraPorts, templateConfigs} from './template-extras.js'
 import type {Loaded} from './templates.js'
 
 export const DEFAULT_TEMPLATE = 'generic'
@@ -103,6 +104,7 @@ interface StackRender {
   inspectable: string[]
   services: Record<string, Record<string, unknown>>
   topVolumes: Record<string, unknown>
+  topConfigs: Record<string, unknown>
   rendered: RenderedService[]
   volumes: RenderedVolume[]
   ports: PortBinding[]
@@ -129,6 +131,7 @@ export function renderStack(req: RenderRequest): RenderResult {
   let model: Record<string, unknown> = {name: st.project, services: st.services, volumes: st.topVolumes, networks: {default: {labels: {...st.baseLabels}}}}
   if (st.file.compose) model = deepMerge(model, st.file.compose)
   if (st.env.compose) model = deepMerge(model, st.env.compose)
+  if (Object.keys(st.topConfigs).length > 0) model.configs = {...st.topConfigs, ...(model.configs as object)}
   if (Object.keys(model.volumes as object).length === 0) delete model.volumes
   return {project: st.project, env: st.env, compose: model, services: st.rendered, volumes: st.volumes, ports: st.ports, door: doorSpec(st.file.name, st.env.name, st.req.ctx.root, st.ports)}
 }
@@ -165,6 +168,7 @@ function startStack(req: RenderRequest): StackRender {
     inspectable,
     services: {},
     topVolumes: {},
+    topConfigs: {},
     rendered: [],
     volumes: [],
     ports: [],
@@ -226,6 +230,7 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
   const {url, inspectorHost} = publishPorts(st, sr)
   const {mounts, installKey} = renderVolumes(st, sr)
   if (mounts.length > 0) service.volumes = [...((service.volumes as unknown[]) ?? []), ...mounts]
+  else if (Array.isArray(service.volumes) && service.volumes.length === 0) delete service.volumes // every mount left out ($if)
   service.labels = {
     ...(service.labels as Record<string, string>),
     ...st.baseLabels,
@@ -235,6 +240,9 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
     ...(url ? {[LABEL.url]: url} : {}),
     ...(inspectorHost !== undefined ? {[LABEL.inspector]: String(inspectorHost)} : {}),
   }
+  const configs = templateConfigs(sr.template, sr.name, sr.scope, sr.params)
+  Object.assign(st.topConfigs, configs.top)
+  if (configs.mounts.length > 0) service.configs = [...((service.configs as unknown[]) ?? []), ...configs.mounts]
   addSetup(st, sr, service, installKey)
 
   if (spec.compose) service = deepMerge(service, spec.compose)
@@ -261,6 +269,8 @@ function prepareService(st: StackRender, name: string, spec: ServiceSpec, where:
   const params: Record<string, unknown> = {...template.value.params}
   for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined) params[key] = spec[key]
   Object.assign(params, spec.params)
+  const locate = (key: string) => st.src.locate(spec.params && key in spec.params ? [...where('params'), key] : where('template'))
+  checkTemplateParams(template.value.params, params, {service: name, root: ctx.root, services: [...st.located.keys()], exists: (p) => io.exists(p), locate})
   const build = spec.build === undefined ? null : resolveBuild(st, name, spec.build, params, where)
   const scope: Scope = {
     ...params,
@@ -317,7 +327,7 @@ function publishPorts(st: StackRender, {name, spec, where, params}: ServiceRende
     publish(params.port, host, 'app', spec.host_port !== undefined ? 'host_port' : 'port')
     if (params.http === true) url = `http://${st.bind === '0.0.0.0' ? '127.0.0.1' : st.bind}:${host}/`
   }
-  for (const [container, host] of Object.entries(spec.ports ?? {})) publish(Number(container), host + worktree, 'extra', 'ports')
+  for (const [container, host] of extraPorts(params, spec.ports, st.env.port_offset)) publish(Number(container), host + worktree, 'extra', 'ports')
   const inspectorIndex = st.inspectable.indexOf(name)
   const inspectorHost = inspectorIndex >= 0 ? INSPECTOR_PORT + offset + inspectorIndex : undefined
   if (inspectorHost !== undefined) publish(INSPECTOR_PORT, inspectorHost, 'inspector', 'params', INSPECTOR_BIND)
