@@ -73,7 +73,7 @@ export function importCompose(options: ImportOptions, io: ImportIO): ImportResul
 
   const berthRoot = options.berthRoot ?? findBerthRoot(io)
   const templates = templateInfos(berthRoot, options.templates, io)
-  const imported = importStack({compose: value, root, composeDir: path.dirname(abs), templates, shared: options.shared, name: options.name, locate: main.file.locate, exists: io.exists, read: io.read})
+  const imported = importStack({compose: value, root, composeDir: path.dirname(abs), templates, shared: options.shared, name: options.name, locateKey: main.file.locateKey, exists: io.exists, read: io.read})
   summary.push(...imported.summary, ...envNotes(root, path.dirname(abs), io))
   const yaml = stackYaml(imported.stack, {from, date: (options.now ?? new Date()).toISOString().slice(0, 10), comments: imported.comments})
   try {

@@ -16,6 +16,8 @@ export interface ComposeFile {
   value: Plain
   /** Where the node at a path starts (the nearest existing parent otherwise). */
   locate(path: readonly (string | number)[]): SourcePos
+  /** Where the key of the pair at a path starts. */
+  locateKey(path: readonly (string | number)[]): SourcePos
   /** Positions of the first anchor and the first merge key, when the file has them. */
   anchor?: SourcePos
   mergeKey?: SourcePos
@@ -31,13 +33,14 @@ export function parseComposeText(text: string, file: string): ComposeFile {
   const first = doc.errors[0]
   if (first) throw new ConfigError(`not valid YAML: ${first.message.split('\n')[0]}`, posAt(first.pos[0]))
   const locate = (path: readonly (string | number)[]) => posAt(nodeAt(doc, path)?.range?.[0] ?? 0)
+  const locateKey = (path: readonly (string | number)[]) => posAt(nodeAt(doc, path, true)?.range?.[0] ?? 0)
   let value: unknown
   try {
     value = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
   } catch (error) {
     throw new ConfigError(`cannot be read: ${(error as Error).message.split('\n')[0]}`, posAt(0))
   }
-  const result: ComposeFile = {file, value: checkCompose(value, file, locate), locate}
+  const result: ComposeFile = {file, value: checkCompose(value, file, locate), locate, locateKey}
   visit(doc, {
     Node(_key, node) {
       if (!result.anchor && (node as Node).anchor) result.anchor = posAt((node as Node).range?.[0] ?? 0)
@@ -50,12 +53,12 @@ export function parseComposeText(text: string, file: string): ComposeFile {
   return result
 }
 
-function nodeAt(doc: Document, path: readonly (string | number)[]): Node | undefined {
+function nodeAt(doc: Document, path: readonly (string | number)[], key = false): Node | undefined {
   let current: unknown = doc.contents
-  for (const segment of path) {
+  for (const [i, segment] of path.entries()) {
     if (isMap(current)) {
       const pair = current.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment))
-      if (!pair || !isNode(pair.value)) return isNode(pair?.key) ? pair.key : (current as Node)
+      if (!pair || !isNode(pair.value) || (key && i === path.length - 1)) return isNode(pair?.key) ? pair.key : (current as Node)
       current = pair.value
     } else if (isSeq(current) && typeof segment === 'number' && isNode(current.items[segment])) {
       current = current.items[segment]

@@ -19,7 +19,7 @@ export interface StackImportInput {
   templates: Map<string, TemplateInfo>
   shared?: string[]
   name?: string
-  locate(path: readonly (string | number)[]): SourcePos
+  locateKey(path: readonly (string | number)[]): SourcePos
   exists(absPath: string): boolean
   read(absPath: string): string | undefined
 }
@@ -66,7 +66,7 @@ export function importStack(input: StackImportInput): StackImport {
   const healthy = new Set<string>()
   for (const [name, svc] of Object.entries(services)) {
     if (!SERVICE_NAME.test(name)) {
-      throw new ConfigError(`service name "${name}" cannot be a berth service name`, input.locate(['services', name]), {
+      throw new ConfigError(`service name "${name}" cannot be a berth service name`, input.locateKey(['services', name]), {
         hints: ['Rename it in the Compose file (lowercase letters, digits, "-" and "_", starting with a letter or digit), then import again.'],
       })
     }
