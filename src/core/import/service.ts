@@ -271,7 +271,7 @@ function volumeMount(w: Work, m: MountEntry, target: string, volumes: Record<str
   const key = nodeModules ? 'node_modules' : (templateKey ?? uniqueKey(berthKey(m.source), volumes, w.template))
   const kind = env.shared.has(m.source) ? 'shared' : 'data'
   if (nodeModules) {
-    out.notes.push(`named volume ${m.source} (${m.target}) became the node template's node_modules cache volume at /src/node_modules (keyed by the lockfile)`)
+    out.notes.push(`named volume ${m.source} became the node template's node_modules cache volume at /src/node_modules, keyed by the lockfile (it was at ${m.target})`)
   } else {
     volumes[key] = kind === 'shared' ? {path: target, kind} : target
     out.notes.push(`named volume ${m.source} became ${kind} volume ${key}${templateKey ? ` (the ${w.template.name} template's)` : ''}${kind === 'data' ? ' (one per branch)' : ' (one for all branches)'}`)
