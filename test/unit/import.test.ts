@@ -28,7 +28,8 @@ function ancestors(file: string): string[] {
 }
 
 function run(compose: string, more: Record<string, string> = {}, options: {shared?: string[]; file?: string} = {}): ImportResult & {stack: any} {
-  const r = importCompose({root: APP, file: options.file ?? 'docker-compose.yml', shared: options.shared, berthRoot: ROOT, now: new Date('2026-01-02T10:00:00Z')}, io({'docker-compose.yml': compose, ...more}))
+  const file = options.file ?? 'docker-compose.yml'
+  const r = importCompose({root: APP, file, shared: options.shared, berthRoot: ROOT, now: new Date('2026-01-02T10:00:00Z')}, io({[file]: compose, ...more}))
   return {...r, stack: parse(r.yaml)}
 }
 
@@ -139,6 +140,14 @@ describe('services and volumes', () => {
     expect(r.summary.join('\n')).toContain('container_name web1 not imported')
   })
 
+  it('rebases the paths of a Compose file in a subfolder onto berth.yml\'s folder', () => {
+    const compose = 'services:\n  web:\n    build: {context: .., dockerfile: docker/Dockerfile}\n    env_file: ../.env.web\n    volumes: ["..:/src", "./nginx.conf:/etc/x.conf:ro", "/src/node_modules"]\n'
+    const files = {'docker/Dockerfile': 'FROM node:20\n', 'package.json': '{}', 'docker/nginx.conf': '', '.env.web': ''}
+    const r = run(compose, files, {file: 'docker/docker-compose.yml'})
+    expect(r.stack.services.web).toMatchObject({template: 'node', build: {context: '.', dockerfile: 'docker/Dockerfile'}, env_file: '.env.web', mounts: {'/etc/x.conf': {source: './docker/nginx.conf', read_only: true}}})
+    expect(r.stack.services.web.source).toBeUndefined()
+  })
+
   it('merges the override file the Compose way', () => {
     const r = run('services:\n  web:\n    image: nginx\n    environment: [A=1]\n    ports: ["8080:80"]\n', {'docker-compose.override.yml': 'services:\n  web:\n    environment: {B: "2"}\n    ports: ["8443:443"]\n'})
     expect(r.stack.services.web).toMatchObject({env: {A: '1', B: '2'}, port: 80, host_port: 8080, ports: {'443': 8443}})
@@ -193,7 +202,8 @@ describe('bad input: one line, a documented exit code', () => {
 
   it('include:, a missing file and a service name berth cannot use are refused', () => {
     expect(failure(() => run('include: [other.yml]\nservices:\n  a: {image: x}\n')).message).toContain('include: (other Compose files) cannot be imported')
-    expect(failure(() => run('', {}, {file: 'nope.yml'})).message).toContain('no such file')
+    const missing = failure(() => importCompose({root: APP, file: 'nope.yml', berthRoot: ROOT}, io({})))
+    expect([missing.exitCode, missing.message]).toEqual([ExitCode.CONFIG, 'cannot import nope.yml: no such file (/repo/nope.yml)'])
     expect(failure(() => run('services:\n  Web.1: {image: x}\n')).message).toMatch(/^docker-compose\.yml:2:3: service name "Web\.1"/)
   })
 

@@ -40,7 +40,7 @@ export function parseComposeText(text: string, file: string): ComposeFile {
   } catch (error) {
     throw new ConfigError(`cannot be read: ${(error as Error).message.split('\n')[0]}`, posAt(0))
   }
-  const result: ComposeFile = {file, value: checkCompose(value, file, locate), locate, locateKey}
+  const result: ComposeFile = {file, value: checkCompose(value, locate), locate, locateKey}
   visit(doc, {
     Node(_key, node) {
       if (!result.anchor && (node as Node).anchor) result.anchor = posAt((node as Node).range?.[0] ?? 0)
@@ -72,7 +72,7 @@ function nodeAt(doc: Document, path: readonly (string | number)[], key = false):
 /** Service keys of the Compose file format v1 (2014-2015: services at the top level, no `services:`). */
 const V1_SERVICE_KEYS = ['image', 'build', 'command', 'links', 'ports', 'volumes', 'environment']
 
-function checkCompose(value: unknown, file: string, locate: ComposeFile['locate']): Plain {
+function checkCompose(value: unknown, locate: ComposeFile['locate']): Plain {
   const hint = ['Point --from at a docker-compose.yml or compose.yaml (a mapping with services:).']
   if (!isPlainObject(value)) throw new ConfigError('not a Compose file: expected a mapping with services:', locate([]), {hints: hint})
   if (value.services === undefined) {
@@ -95,7 +95,6 @@ function checkCompose(value: unknown, file: string, locate: ComposeFile['locate'
       hints: ['Import the included files one by one, or merge them into one file first (docker compose config > one.yml).'],
     })
   }
-  void file
   return value
 }
 

@@ -15,7 +15,7 @@ export interface PortsImport {
   keep?: unknown[]
 }
 
-export function mapPorts(name: string, {entries, unreadable}: {entries: PortEntry[]; unreadable: unknown[]}, o: {template: TemplateInfo; networkModeHost: boolean}): PortsImport {
+export function mapPorts({entries, unreadable}: {entries: PortEntry[]; unreadable: unknown[]}, o: {template: TemplateInfo; networkModeHost: boolean}): PortsImport {
   const out: PortsImport = {spec: {}, notes: []}
   if (o.networkModeHost) {
     if (entries.length + unreadable.length > 0) out.notes.push(`ports ${[...entries.map((e) => e.raw), ...unreadable].map(String).join(', ')} not imported: with network_mode: host the service listens on the host itself`)
@@ -57,7 +57,6 @@ export function mapPorts(name: string, {entries, unreadable}: {entries: PortEntr
     out.keep = keep
     out.notes.push(`ports ${keep.map((k) => JSON.stringify(k)).join(', ')} kept under compose: (not TCP, or a container port twice): the stack publishes them itself on 127.0.0.1, so two branches' stacks cannot run at once`)
   }
-  void name
   return out
 }
 

@@ -61,7 +61,7 @@ export function mapService(name: string, svc: Plain, env: ImportEnv): ServiceImp
   command(w, choice.dockerfile?.cmd)
   environment(w)
   mountsAndVolumes(w)
-  const ports = mapPorts(name, portsOf(w), {template: w.template, networkModeHost: svc.network_mode === 'host'})
+  const ports = mapPorts(portsOf(w), {template: w.template, networkModeHost: svc.network_mode === 'host'})
   const {params, ...portSpec} = ports.spec
   Object.assign(out.spec, portSpec)
   if (params) out.spec.params = {...out.spec.params, ...params}
