@@ -57,14 +57,14 @@ export function importCompose(options: ImportOptions, io: ImportIO): ImportResul
   const summary: string[] = []
   const from = [main.file.file]
   let value: Plain = main.file.value
-  const override = overrideFile(abs, io)
+  const overridePath = overrideFile(abs, io)
+  const override = overridePath === undefined ? undefined : load(overridePath, shown(overridePath), io)
   if (override) {
-    const o = load(override, shown(override), io)!
-    value = mergeFiles(value, o.file.value)
-    from.push(o.file.file)
-    summary.push(`${o.file.file} merged over ${main.file.file}, as Compose merges its override file`)
+    value = mergeFiles(value, override.file.value)
+    from.push(override.file.file)
+    summary.push(`${override.file.file} merged over ${main.file.file}, as Compose merges its override file`)
   }
-  for (const f of [main, ...(override ? [load(override, shown(override), io)!] : [])]) {
+  for (const f of override ? [main, override] : [main]) {
     if (f.file.anchor || f.file.mergeKey) summary.push(`${f.file.file}: YAML anchors${f.file.mergeKey ? ' and merge keys' : ''} resolved (first at line ${(f.file.anchor ?? f.file.mergeKey)!.line}); berth.yml has none`)
   }
   const resolved = resolveExtends(main, value.services as Record<string, Plain>, (p) => load(p, shown(p), io))
