@@ -108,6 +108,8 @@ describe('berth init --from: real-world Compose files', () => {
       const model = JSON.parse(execFileSync('docker', ['compose', '--profile', '*', '-f', rendered, '--project-directory', fx.dir, 'config', '--format', 'json'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}))
       expect(Object.keys(model.services)).toEqual(expect.arrayContaining(Object.keys(fx.stack.services)))
       for (const svc of Object.values<any>(model.services)) for (const p of svc.ports ?? []) expect(p.host_ip).toBe('127.0.0.1')
+      const qa = await berth(['render', 'qa', '--check'], {cwd: fx.dir})
+      expect(qa.code, qa.stderr).toBe(0)
       // .env values are never copied: neither into berth.yml nor into the rendered file
       const dotenv = path.join(fx.dir, '.env')
       if (existsSync(dotenv)) {

@@ -87,6 +87,16 @@ describe('services and volumes', () => {
     expect(r.summary.join('\n')).toMatch(/anonymous volume \/src\/node_modules became the node template's node_modules cache volume/)
   })
 
+  it('a node service: build keys go to qa and stage, its profiles to its setup container in dev', () => {
+    const r = run('services:\n  web:\n    build: {context: ., cache_from: [web:latest]}\n    profiles: [app]\n', {Dockerfile: 'FROM node:20\n', 'package.json': '{}'})
+    expect(r.stack.services.web.compose).toEqual({profiles: ['app']})
+    expect(r.stack.environments).toEqual({
+      dev: {compose: {services: {'web-setup': {profiles: ['app']}}}},
+      qa: {services: {web: {compose: {build: {cache_from: ['web:latest']}}}}},
+      stage: {services: {web: {compose: {build: {cache_from: ['web:latest']}}}}},
+    })
+  })
+
   it('a build without a package.json is generic; the Dockerfile facts are read', () => {
     const r = run('services:\n  web:\n    build: .\n', {Dockerfile: 'FROM python:3.12\nCMD python app.py\n'})
     expect(r.stack.services.web).toEqual({build: '.'})

@@ -26,6 +26,7 @@ export interface StackYamlOptions {
 
 export function stackYaml(stack: StackFile, o: StackYamlOptions): string {
   const plain: Record<string, unknown> = {name: stack.name, services: Object.fromEntries(Object.entries(stack.services).map(([n, s]) => [n, ordered(s)]))}
+  if (stack.environments) plain.environments = stack.environments
   if (stack.compose) plain.compose = stack.compose
   const doc = new Document(plain, {aliasDuplicateObjects: false})
   doc.commentBefore = [

@@ -34,6 +34,10 @@ export interface ServiceImport {
   volumes: Record<string, string>
   /** Whether berth will see a healthcheck on it (its template's or its own). */
   healthy: boolean
+  /** Raw Compose for the dev environment's top level (the node setup container's profiles). */
+  devCompose?: Plain
+  /** The service's compose: in qa and stage only (build keys of a node service, which builds only there). */
+  prodCompose?: Plain
 }
 
 /** Keys the import maps itself; any other key is kept under compose: as written. */
@@ -108,8 +112,10 @@ function imageAndBuild(w: Work, dockerfile: {from?: string} | undefined): void {
       for (const [k, v] of Object.entries(b)) if (!['context', 'dockerfile', 'target', 'args'].includes(k)) rest[k] = v
       out.spec.build = Object.keys(spec).length === 1 ? spec.context : spec
       if (Object.keys(rest).length > 0) {
-        if (w.template.name === 'node') out.notes.push(`not imported: build keys ${Object.keys(rest).join(', ')} (the node template builds only in qa and stage; add them under environments: qa: services: ${w.name}: compose: build:)`)
-        else keep(w, 'build', rest, 'build keys berth has no key for')
+        if (w.template.name === 'node') {
+          out.prodCompose = {build: nullsAsEmpty(rest)}
+          out.notes.push(`build keys ${Object.keys(rest).join(', ')} kept verbatim under environments qa and stage (the node template builds only there)`)
+        } else keep(w, 'build', rest, 'build keys berth has no key for')
       }
     }
     if (w.template.name === 'node') {
@@ -320,6 +326,11 @@ function rest(w: Work): void {
       out.spec.params = {...out.spec.params, health_path: null}
     }
     keep(w, key, value, WHY[key] ?? 'berth has no key for it')
+    if (key === 'profiles' && w.template.name === 'node') {
+      // The setup container (npm ci) of a node service starts with it, not without it.
+      out.devCompose = {services: {[`${w.name}-setup`]: {profiles: value}}}
+      out.notes.push(`its setup container ${w.name}-setup gets the same profiles (environments: dev: compose:)`)
+    }
     if (key === 'network_mode' && value === 'host') out.notes.push("network_mode: host kept under compose: the front door cannot route it (its ports are the host's own, not berth's)")
   }
   if (typeof svc.container_name === 'string') out.notes.push(`container_name ${svc.container_name} not imported: berth names containers per branch and environment, and a fixed name would clash`)

@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import {BerthError, ConfigError, ExitCode, type SourcePos} from '../errors.js'
-import {isPlainObject} from '../merge.js'
+import {deepMerge, isPlainObject} from '../merge.js'
 import type {ServiceSpec, StackFile} from '../model.js'
 import {dependsMap, type Plain} from './compose-file.js'
 import {parseMount, rebase} from './normalize.js'
@@ -63,6 +63,7 @@ export function importStack(input: StackImportInput): StackImport {
   const env: ImportEnv = {root: input.root, composeDir: input.composeDir, templates: input.templates, shared, composeVolumes, exists: input.exists, read: input.read}
 
   const out: Record<string, ServiceSpec> = {}
+  const environments: NonNullable<StackFile['environments']> = {}
   const healthy = new Set<string>()
   for (const [name, svc] of Object.entries(services)) {
     if (!SERVICE_NAME.test(name)) {
@@ -73,6 +74,10 @@ export function importStack(input: StackImportInput): StackImport {
     const r = mapService(name, svc, env)
     out[name] = r.spec
     if (r.healthy) healthy.add(name)
+    if (r.devCompose) environments.dev = {compose: deepMerge(environments.dev?.compose ?? {}, r.devCompose)}
+    for (const env of r.prodCompose ? ['qa', 'stage'] : []) {
+      environments[env] = {services: {...environments[env]?.services, [name]: {compose: r.prodCompose}}}
+    }
     summary.push(...r.notes.map((n) => `${name}: ${n}`))
     if (r.kept.length > 0) {
       summary.push(`${name}: kept verbatim under compose: ${r.kept.map((k) => k.key).join(', ')}`)
@@ -93,6 +98,10 @@ export function importStack(input: StackImportInput): StackImport {
   if (Object.keys(top).length > 0) comments.push({path: ['compose'], text: ' kept verbatim from the Compose file: ' + Object.keys(top).join(', ')})
 
   const stack: StackFile = {name: stackName(input), services: out}
+  if (Object.keys(environments).length > 0) {
+    stack.environments = environments
+    comments.push({path: ['environments'], text: ' kept verbatim from the Compose file for one mode only: see the summary'})
+  }
   if (Object.keys(top).length > 0) stack.compose = top
   return {stack, summary, comments}
 }
