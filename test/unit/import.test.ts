@@ -208,6 +208,9 @@ describe('bad input: one line, a documented exit code', () => {
     expect(r.stack.services.agent).toEqual({image: 'datadog/agent', compose: {network_mode: 'host'}})
     expect(r.summary.join('\n')).toContain('the front door cannot route it')
     expect(r.summary.join('\n')).toContain('ports 8125:8125 not imported')
+    const shared = run('services:\n  vpn: {image: wireguard}\n  app:\n    image: x\n    network_mode: "service:vpn"\n    ports: ["8080:80"]\n')
+    expect(shared.stack.services.app).toEqual({image: 'x', compose: {network_mode: 'service:vpn'}})
+    expect(shared.summary[0]).toBe('docker-compose.yml: 2 services (vpn, app)')
   })
 
   it('include:, a missing file and a service name berth cannot use are refused', () => {

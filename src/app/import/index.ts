@@ -54,7 +54,8 @@ export function importCompose(options: ImportOptions, io: ImportIO): ImportResul
   const shown = (p: string) => (path.relative(root, p).startsWith('..') ? p : path.relative(root, p))
   const main = load(abs, shown(abs), io)
   if (!main) throw new BerthError(`cannot import ${options.file}: no such file (${abs})`, {exitCode: ExitCode.CONFIG, hints: ['Name an existing Compose file: berth init --from docker-compose.yml']})
-  const summary: string[] = []
+  const names = Object.keys(main.file.value.services as Plain)
+  const summary: string[] = [`${main.file.file}: ${names.length} service${names.length === 1 ? '' : 's'} (${names.join(', ')})`]
   const from = [main.file.file]
   let value: Plain = main.file.value
   const overridePath = overrideFile(abs, io)
@@ -73,7 +74,7 @@ export function importCompose(options: ImportOptions, io: ImportIO): ImportResul
 
   const berthRoot = options.berthRoot ?? findBerthRoot(io)
   const templates = templateInfos(berthRoot, options.templates, io)
-  const imported = importStack({compose: value, root, composeDir: path.dirname(abs), templates, shared: options.shared, name: options.name, locateKey: main.file.locateKey, exists: io.exists, read: io.read})
+  const imported = importStack({compose: value, root, composeDir: path.dirname(abs), templates, shared: options.shared, name: options.name, locate: main.file.locate, locateKey: main.file.locateKey, exists: io.exists, read: io.read})
   summary.push(...imported.summary, ...envNotes(root, path.dirname(abs), io))
   const yaml = stackYaml(imported.stack, {from, date: (options.now ?? new Date()).toISOString().slice(0, 10), comments: imported.comments})
   try {

@@ -90,7 +90,9 @@ export function parseMount(raw: unknown): MountEntry | undefined {
   if (isPlainObject(raw)) {
     const type = typeof raw.type === 'string' ? raw.type : 'volume'
     if (typeof raw.target !== 'string' || !['volume', 'bind', 'tmpfs', 'npipe', 'cluster', 'image'].includes(type)) return undefined
-    const extra = Object.keys(raw).filter((k) => !['type', 'source', 'target', 'read_only'].includes(k) && !(type === 'bind' && k === 'bind' && onlyCreateHostPath(raw.bind)))
+    const extra = Object.keys(raw)
+      .filter((k) => !['type', 'source', 'target', 'read_only'].includes(k) && !(type === 'bind' && k === 'bind' && onlyCreateHostPath(raw.bind)))
+      .map((k) => `${k}: ${JSON.stringify(raw[k])}`)
     return {type: type as MountEntry['type'], source: typeof raw.source === 'string' ? raw.source : undefined, target: raw.target, readOnly: raw.read_only === true, extra, raw}
   }
   if (typeof raw !== 'string') return undefined

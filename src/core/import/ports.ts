@@ -15,10 +15,12 @@ export interface PortsImport {
   keep?: unknown[]
 }
 
-export function mapPorts({entries, unreadable}: {entries: PortEntry[]; unreadable: unknown[]}, o: {template: TemplateInfo; networkModeHost: boolean}): PortsImport {
+export function mapPorts({entries, unreadable}: {entries: PortEntry[]; unreadable: unknown[]}, o: {template: TemplateInfo; networkMode?: string}): PortsImport {
   const out: PortsImport = {spec: {}, notes: []}
-  if (o.networkModeHost) {
-    if (entries.length + unreadable.length > 0) out.notes.push(`ports ${[...entries.map((e) => e.raw), ...unreadable].map(String).join(', ')} not imported: with network_mode: host the service listens on the host itself`)
+  if (o.networkMode !== undefined && o.networkMode !== 'bridge' && o.networkMode !== 'default') {
+    const why = o.networkMode === 'host' ? 'the service listens on the host itself' : "the service has no network of its own for the front door to reach (and Compose refuses ports with it)"
+    const raw = [...new Set([...entries.map((e) => e.raw), ...unreadable])].map((p) => (typeof p === 'string' || typeof p === 'number' ? String(p) : JSON.stringify(p)))
+    if (raw.length > 0) out.notes.push(`ports ${raw.join(', ')} not imported: with network_mode: ${o.networkMode} ${why}`)
     return out
   }
   const keep: unknown[] = [...unreadable]

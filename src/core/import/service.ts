@@ -4,6 +4,7 @@
  * every decision is a summary line. Pure: file checks are handed in.
  */
 import path from 'node:path'
+import {ConfigError, type SourcePos} from '../errors.js'
 import {isPlainObject} from '../merge.js'
 import type {BuildSpec, EnvValue, MountSpec, ServiceSpec, VolumeSpec} from '../model.js'
 import {listToMap, type Plain} from './compose-file.js'
@@ -22,6 +23,8 @@ export interface ImportEnv {
   composeVolumes: Set<string>
   exists(absPath: string): boolean
   read(absPath: string): string | undefined
+  /** Where a node of the Compose file starts (for refusals). */
+  locate(path: readonly (string | number)[]): SourcePos
 }
 
 export interface ServiceImport {
@@ -65,7 +68,7 @@ export function mapService(name: string, svc: Plain, env: ImportEnv): ServiceImp
   command(w, choice.dockerfile?.cmd)
   environment(w)
   mountsAndVolumes(w)
-  const ports = mapPorts(portsOf(w), {template: w.template, networkModeHost: svc.network_mode === 'host'})
+  const ports = mapPorts(portsOf(w), {template: w.template, networkMode: typeof svc.network_mode === 'string' ? svc.network_mode : undefined})
   const {params, ...portSpec} = ports.spec
   Object.assign(out.spec, portSpec)
   if (params) out.spec.params = {...out.spec.params, ...params}
@@ -97,7 +100,9 @@ function imageAndBuild(w: Work, dockerfile: {from?: string} | undefined): void {
     const b: Plain = typeof svc.build === 'string' ? {context: svc.build} : isPlainObject(svc.build) ? {...svc.build} : {}
     const context = typeof b.context === 'string' ? b.context : '.'
     if (buildContext(svc, env) === undefined || typeof b.dockerfile_inline === 'string') {
-      keep(w, 'build', svc.build, 'a build from a URL or an inline Dockerfile')
+      throw new ConfigError(`service "${w.name}": a build from a URL or an inline Dockerfile cannot be imported (berth builds a folder with a Dockerfile)`, env.locate(['services', w.name, 'build']), {
+        hints: ['Check the repository out (or write the Dockerfile) into a folder and point build: at it, or use a built image: (image:), then import again.'],
+      })
     } else {
       const spec: BuildSpec = {context: rebase(context, env.composeDir, env.root)}
       if (typeof b.dockerfile === 'string') spec.dockerfile = b.dockerfile

@@ -19,6 +19,7 @@ export interface StackImportInput {
   templates: Map<string, TemplateInfo>
   shared?: string[]
   name?: string
+  locate(path: readonly (string | number)[]): SourcePos
   locateKey(path: readonly (string | number)[]): SourcePos
   exists(absPath: string): boolean
   read(absPath: string): string | undefined
@@ -60,7 +61,7 @@ export function importStack(input: StackImportInput): StackImport {
     }
     if (composeVolumes.has(s)) summary.push(`--shared ${s}: it stays a Compose volume (see below), which all branches share anyway`)
   }
-  const env: ImportEnv = {root: input.root, composeDir: input.composeDir, templates: input.templates, shared, composeVolumes, exists: input.exists, read: input.read}
+  const env: ImportEnv = {root: input.root, composeDir: input.composeDir, templates: input.templates, shared, composeVolumes, exists: input.exists, read: input.read, locate: input.locate}
 
   const out: Record<string, ServiceSpec> = {}
   const environments: NonNullable<StackFile['environments']> = {}
