@@ -100,6 +100,8 @@ describe('services and volumes', () => {
   it('a build without a package.json is generic; the Dockerfile facts are read', () => {
     const r = run('services:\n  web:\n    build: .\n', {Dockerfile: 'FROM python:3.12\nCMD python app.py\n'})
     expect(r.stack.services.web).toEqual({build: '.'})
+    const args = run('services:\n  web:\n    build: {context: ., args: [A=1, TOKEN]}\n', {Dockerfile: 'FROM python:3.12\n'})
+    expect(args.stack.services.web).toEqual({build: '.', compose: {build: {args: ['A=1', 'TOKEN']}}})
     expect(dockerfileFacts('ARG V=20\nFROM --platform=x node:${V}-slim AS dev\nCMD ["node", "a.js"]\n')).toEqual({from: 'node:20-slim', cmd: ['node', 'a.js']})
   })
 

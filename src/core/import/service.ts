@@ -82,7 +82,7 @@ export function mapService(name: string, svc: Plain, env: ImportEnv): ServiceImp
 }
 
 function keep(w: Work, key: string, value: unknown, why: string): void {
-  w.compose[key] = nullsAsEmpty(value)
+  w.compose[key] = key === 'networks' ? nullsAsEmpty(value) : value
   w.out.kept.push({key, why})
 }
 
@@ -94,46 +94,46 @@ function buildContext(svc: Plain, env: ImportEnv): string | undefined {
 }
 
 function imageAndBuild(w: Work, dockerfile: {from?: string} | undefined): void {
-  const {svc, out, env} = w
+  const {svc, out} = w
   const image = typeof svc.image === 'string' ? svc.image : undefined
-  if (svc.build !== undefined) {
-    const b: Plain = typeof svc.build === 'string' ? {context: svc.build} : isPlainObject(svc.build) ? {...svc.build} : {}
-    const context = typeof b.context === 'string' ? b.context : '.'
-    if (buildContext(svc, env) === undefined || typeof b.dockerfile_inline === 'string') {
-      throw new ConfigError(`service "${w.name}": a build from a URL or an inline Dockerfile cannot be imported (berth builds a folder with a Dockerfile)`, env.locate(['services', w.name, 'build']), {
-        hints: ['Check the repository out (or write the Dockerfile) into a folder and point build: at it, or use a built image: (image:), then import again.'],
-      })
-    } else {
-      const spec: BuildSpec = {context: rebase(context, env.composeDir, env.root)}
-      if (typeof b.dockerfile === 'string') spec.dockerfile = b.dockerfile
-      if (typeof b.target === 'string') spec.target = b.target
-      const args = listToMap(b.args)
-      const rest: Plain = {}
-      if (args) {
-        const valued = Object.entries(args).filter(([, v]) => v !== null)
-        if (valued.length > 0) spec.args = Object.fromEntries(valued) as Record<string, EnvValue>
-        if (valued.length < Object.keys(args).length) rest.args = Object.fromEntries(Object.entries(args).filter(([, v]) => v === null))
-      }
-      for (const [k, v] of Object.entries(b)) if (!['context', 'dockerfile', 'target', 'args'].includes(k)) rest[k] = v
-      out.spec.build = Object.keys(spec).length === 1 ? spec.context : spec
-      if (Object.keys(rest).length > 0) {
-        if (w.template.name === 'node') {
-          out.prodCompose = {build: nullsAsEmpty(rest)}
-          out.notes.push(`build keys ${Object.keys(rest).join(', ')} kept verbatim under environments qa and stage (the node template builds only there)`)
-        } else keep(w, 'build', rest, 'build keys berth has no key for')
-      }
-    }
-    if (w.template.name === 'node') {
-      const base = dockerfile?.from
-      if (base && !base.includes('$')) out.spec.image = base
-      out.notes.push(`dev runs the source on ${out.spec.image ?? w.template.image ?? 'the node image'} (source mounted at /src, npm ci in a setup container); the Dockerfile is built in qa and stage`)
-      if (image) out.notes.push(`image ${image} (the built image's tag) not used: berth names built images itself`)
-    } else if (image) {
-      out.notes.push(`image ${image} (the built image's tag) not used: berth names built images itself`)
-    }
+  if (svc.build === undefined) {
+    if (image) out.spec.image = image
     return
   }
-  if (image) out.spec.image = image
+  buildSpec(w)
+  if (w.template.name === 'node') {
+    const base = dockerfile?.from
+    if (base && !base.includes('$')) out.spec.image = base
+    out.notes.push(`dev runs the source on ${out.spec.image ?? w.template.image ?? 'the node image'} (source mounted at /src, npm ci in a setup container); the Dockerfile is built in qa and stage`)
+  }
+  if (image) out.notes.push(`image ${image} (the built image's tag) not used: berth names built images itself`)
+}
+
+/** build: context, dockerfile, target and args as berth's; other keys kept verbatim (for a node service, in qa and stage). */
+function buildSpec(w: Work): void {
+  const {svc, out, env} = w
+  const b: Plain = typeof svc.build === 'string' ? {context: svc.build} : isPlainObject(svc.build) ? {...svc.build} : {}
+  if (buildContext(svc, env) === undefined || typeof b.dockerfile_inline === 'string') {
+    throw new ConfigError(`service "${w.name}": a build from a URL or an inline Dockerfile cannot be imported (berth builds a folder with a Dockerfile)`, env.locate(['services', w.name, 'build']), {
+      hints: ['Check the repository out (or write the Dockerfile) into a folder and point build: at it, or use a built image: (image:), then import again.'],
+    })
+  }
+  const spec: BuildSpec = {context: rebase(typeof b.context === 'string' ? b.context : '.', env.composeDir, env.root)}
+  if (typeof b.dockerfile === 'string') spec.dockerfile = b.dockerfile
+  if (typeof b.target === 'string') spec.target = b.target
+  const rest: Plain = {}
+  const args = Object.entries(listToMap(b.args) ?? {})
+  // An argument without a value comes from the shell: only Compose's list form says so (a null would delete it
+  // in berth's merge, and a list replaces berth's mapping), so then all of them are kept as that list.
+  if (args.some(([, v]) => v === null)) rest.args = args.map(([k, v]) => (v === null ? k : `${k}=${String(v)}`))
+  else if (args.length > 0) spec.args = Object.fromEntries(args) as Record<string, EnvValue>
+  for (const [k, v] of Object.entries(b)) if (!['context', 'dockerfile', 'target', 'args'].includes(k)) rest[k] = v
+  out.spec.build = Object.keys(spec).length === 1 ? spec.context : spec
+  if (Object.keys(rest).length === 0) return
+  if (w.template.name === 'node') {
+    out.prodCompose = {build: rest}
+    out.notes.push(`build keys ${Object.keys(rest).join(', ')} kept verbatim under environments qa and stage (the node template builds only there)`)
+  } else keep(w, 'build', rest, 'build keys berth has no key for')
 }
 
 function command(w: Work, dockerfileCmd: string | string[] | undefined): void {
