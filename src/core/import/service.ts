@@ -73,7 +73,7 @@ export function mapService(name: string, svc: Plain, env: ImportEnv): ServiceImp
   Object.assign(out.spec, portSpec)
   if (params) out.spec.params = {...out.spec.params, ...params}
   out.notes.push(...ports.notes)
-  if (ports.keep) keep(w, 'ports', ports.keep, 'ports berth cannot route (not TCP, or a duplicate container port)')
+  if (ports.keep) keep(w, 'ports', ports.keep, 'ports berth cannot route: not TCP, or a container port twice')
   dependencies(w)
   rest(w)
   if (Object.keys(w.compose).length > 0) out.spec.compose = w.compose
@@ -318,7 +318,7 @@ function dependencies(w: Work): void {
   if (links.length > 0) out.notes.push(`links ${links.join(', ')} became depends_on${aliased.length > 0 ? ' (the aliases are kept under compose: links)' : ''}`)
   if (aliased.length > 0) keep(w, 'links', aliased, 'link aliases (other host names for a service)')
   if (list.length > 0) out.spec.depends_on = list
-  if (Object.keys(keptDeps).length > 0) keep(w, 'depends_on', keptDeps, 'a condition berth does not infer (completed, restart or required)')
+  if (Object.keys(keptDeps).length > 0) keep(w, 'depends_on', keptDeps, 'conditions berth does not infer: completed, restart or required')
 }
 
 /** Everything else: kept under compose: as written, a few with a warning, container_name dropped. */
@@ -343,7 +343,7 @@ function rest(w: Work): void {
 
 const WHY: Record<string, string> = {
   healthcheck: 'berth has no healthcheck key; this one replaces the template\'s',
-  profiles: 'Compose profiles: berth up starts the service only when its profile is active (COMPOSE_PROFILES)',
+  profiles: 'Compose profiles: berth up starts the service only when its profile is active, COMPOSE_PROFILES',
   networks: 'networks of the Compose file',
   network_mode: 'berth cannot route this network mode',
   restart: 'the templates set restart only in qa and stage',
