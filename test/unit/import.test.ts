@@ -207,6 +207,15 @@ describe('bad input: one line, a documented exit code', () => {
     expect(r.summary).toContain('docker-compose.yml: YAML anchors and merge keys resolved (first at line 2); berth.yml has none')
   })
 
+  it('aliases that expand past the limit (a "billion laughs") are refused, not expanded', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
+    for (let i = 1; i < 8; i++) lines.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`)
+    const started = Date.now()
+    const e = failure(() => run(`x-bomb:\n${lines.map((l) => `  ${l}`).join('\n')}\nservices:\n  web: {image: nginx}\n`))
+    expect([e.exitCode, e.message]).toEqual([ExitCode.CONFIG, expect.stringMatching(/^docker-compose\.yml:1:1: cannot be read: /)])
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
   it('network_mode: host is kept with a warning, its ports are not berth ports', () => {
     const r = run('services:\n  agent:\n    image: datadog/agent\n    network_mode: host\n    ports: ["8125:8125"]\n')
     expect(r.stack.services.agent).toEqual({image: 'datadog/agent', compose: {network_mode: 'host'}})
