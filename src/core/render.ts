@@ -8,7 +8,7 @@ import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
 import {resolveImage} from './images.js'
 import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
-import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
+import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, MountSpec, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
 import {branchId, composeProjectName, escapeDollars, LABEL, volumeName} from './naming.js'
 import {resolvePlaceholders, type Scope} from './placeholders.js'
 import type {PathSegment, SourceDoc} from './source.js'
@@ -229,6 +229,7 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
 
   const {url, inspectorHost} = publishPorts(st, sr)
   const {mounts, installKey} = renderVolumes(st, sr)
+  mounts.push(...otherMounts(st, sr))
   if (mounts.length > 0) service.volumes = [...((service.volumes as unknown[]) ?? []), ...mounts]
   else if (Array.isArray(service.volumes) && service.volumes.length === 0) delete service.volumes // every mount left out ($if)
   service.labels = {
@@ -367,6 +368,27 @@ function renderVolumes(st: StackRender, {name, spec, template, sourceDir}: Servi
     mounts.push({type: 'volume', source: fileKey, target: v.path})
   }
   return {mounts, installKey}
+}
+
+/** The service's `mounts`: bind mounts (host paths relative to berth.yml), Compose volumes and tmpfs, by target. */
+function otherMounts(st: StackRender, {name, spec, where}: ServiceRender): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = []
+  for (const target of Object.keys(spec.mounts ?? {}).sort()) {
+    const raw = spec.mounts![target]
+    if (raw === null || raw === undefined) continue
+    const m: MountSpec = typeof raw === 'string' ? {source: raw} : raw
+    const type = m.type ?? 'bind'
+    if (type !== 'tmpfs' && !m.source) throw new ConfigError(`service "${name}": mount ${target} needs a source`, st.src.locate([...where('mounts'), target]))
+    const mount: Record<string, unknown> = {type, target}
+    // A host path: relative to berth.yml (absolute in the file, $ escaped); an absolute, ~ or ${VAR} path is kept as written.
+    if (type === 'bind') {
+      mount.source = /^[/~$]/.test(m.source!) ? m.source : escapeDollars(path.resolve(st.req.ctx.root, m.source!))
+      mount.bind = {create_host_path: true}
+    } else if (type === 'volume') mount.source = m.source
+    if (m.read_only) mount.read_only = true
+    out.push(mount)
+  }
+  return out
 }
 
 /** A one-shot setup container (e.g. npm ci into the node_modules volume) the service waits for. */
