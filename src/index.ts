@@ -5,6 +5,7 @@
  */
 import {flush, handle, run, settings} from '@oclif/core'
 import Debug from './commands/debug.js'
+import Diff from './commands/diff.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
 import Logs from './commands/logs.js'
@@ -20,6 +21,7 @@ import Watch from './commands/watch.js'
 
 export const COMMANDS = {
   debug: Debug,
+  diff: Diff,
   down: Down,
   exec: Exec,
   logs: Logs,
