@@ -109,16 +109,25 @@ function composePorts(svc: Plain): PublishedPort[] {
   const out: PublishedPort[] = []
   for (const p of svc.ports) {
     if (isPlainObject(p)) {
-      if (p.published === undefined) continue
-      out.push({bind: typeof p.host_ip === 'string' && p.host_ip ? p.host_ip : '0.0.0.0', host: str(p.published), container: str(p.target), role: 'compose'})
+      out.push({bind: typeof p.host_ip === 'string' && p.host_ip ? p.host_ip : '0.0.0.0', host: p.published === undefined ? '(random)' : str(p.published), container: str(p.target), role: 'compose'})
       continue
     }
-    const text = String(p)
-    const m = /^(?:\[?([^\]]*?)\]?:)?(?:([^:]*):)?([^:]+)$/.exec(text)
-    if (!m || m[2] === undefined) continue
-    out.push({bind: m[1] || '0.0.0.0', host: m[2], container: m[3], role: 'compose'})
+    out.push(shortPort(String(p)))
   }
   return out
+}
+
+/** `80`, `8080:80`, `127.0.0.1:8080:80`, `[::1]:8080:80/udp`; a port without a host port gets a random one. */
+function shortPort(spec: string): PublishedPort {
+  let text = spec.replace(/\/(tcp|udp|sctp)$/, '')
+  let ip = ''
+  const bracket = /^\[([^\]]+)\]:(.*)$/.exec(text)
+  if (bracket) [ip, text] = [bracket[1], bracket[2]]
+  const parts = text.split(':')
+  const container = parts.at(-1) ?? text
+  const host = parts.length >= 2 ? parts.at(-2)! : '(random)'
+  if (parts.length >= 3) ip = parts.slice(0, -2).join(':')
+  return {bind: ip || '0.0.0.0', host: host || '(random)', container, role: 'compose'}
 }
 
 export function publishedPorts(side: Pick<DiffSide, 'result'>, name: string): PublishedPort[] {
