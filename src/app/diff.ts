@@ -32,6 +32,9 @@ export async function renderSide(project: Project, env: string, deps: RenderDeps
  * templates and files, the other branch's name (so its volume names). Its renders are not cached.
  */
 export async function branchProject(project: Project, branch: string, deps: RenderDeps): Promise<{project: Project; io: ProjectIO}> {
+  if (project.ctx.branch === null) {
+    throw new BerthError(`--branch needs a git repository, and ${project.root} is not in one`, {exitCode: ExitCode.GIT, hints: ['Run berth diff without --branch, or in your app repository.']})
+  }
   const text = await deps.git.showFile(project.root, branch, STACK_FILE)
   if (text === undefined) {
     throw new BerthError(`branch ${JSON.stringify(branch)} has no ${STACK_FILE} in this folder`, {

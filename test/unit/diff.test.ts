@@ -134,3 +134,27 @@ describe('berth diff: the core', () => {
     expect(pair('dev', 'qa', true)).toEqual(['dev', 'qa'])
   })
 })
+
+describe('berth diff of custom environments', () => {
+  it('compares two environments of berth.yml that extend the built-in ones', () => {
+    const text = `${STACK}  perf:
+    extends: stage
+    port_offset: 30000
+    services:
+      web:
+        env: {NODE_ENV: production, WORKERS: '4'}
+  demo:
+    extends: dev
+    bind: 0.0.0.0
+`
+    const perf = fromRender(render(text, {env: 'perf', existing}))
+    const demo = fromRender(render(text, {env: 'demo', existing}))
+    const report = diffEnvironments(demo, perf, SALT)
+    expect(report.a).toMatchObject({env: 'demo', mode: 'dev'})
+    expect(report.b).toMatchObject({env: 'perf', mode: 'prod'})
+    expect(changeOf(report, 'web', 'environment.WORKERS')).toEqual({key: 'environment.WORKERS', a: null, b: '4'})
+    expect(changeOf(report, 'web', 'ports.8000')).toEqual({key: 'ports.8000', a: '0.0.0.0:8000', b: '127.0.0.1:38000'})
+    // demo publishes beyond loopback (its inspector stays on 127.0.0.1)
+    expect(report.warnings.map((w) => `${w.rule} ${w.service} ${w.key} ${w.envs.join()}`)).toEqual(['public-port db ports.5432 demo', 'public-port web ports.8000 demo'])
+  })
+})
