@@ -9,8 +9,8 @@ import type {DiffSide} from '../core/diff/facts.js'
 import {BerthError, ExitCode} from '../core/errors.js'
 import type {ProjectIO} from '../core/inputs.js'
 import {STACK_FILE} from '../core/naming.js'
-import {loadProject, type Project} from './project.js'
-import {renderProject, type RenderDeps} from './render.js'
+import {loadProject, openProject, type Project} from './project.js'
+import {renderEnvironment, renderProject, type RenderDeps} from './render.js'
 
 export interface DiffRequest {
   a: string
@@ -56,6 +56,21 @@ export async function branchProject(project: Project, branch: string, deps: Rend
     if (error instanceof BerthError) throw new BerthError(`on branch ${branch}: ${error.message}`, {exitCode: error.exitCode, hints: error.hints, cause: error})
     throw error
   }
+}
+
+/**
+ * Compare two environments of the work tree at cwd: each one's stored render when nothing it read has
+ * changed (berth.yml and the templates are then not even parsed), else a full load and render.
+ */
+export async function diffWorkTree(options: {cwd: string; dir?: string; a: string; b: string; salt?: string}, deps: RenderDeps): Promise<DiffReport> {
+  const salt = options.salt ?? randomBytes(16).toString('hex')
+  const opened = await openProject(options, deps)
+  const side = async (name: string): Promise<DiffSide> => {
+    const {root, result} = await renderEnvironment({cwd: options.cwd, dir: options.dir, name}, deps)
+    return {env: result.env.name, mode: result.env.mode, branch: opened.branch, root, result}
+  }
+  const a = await side(options.a)
+  return diffEnvironments(a, await side(options.b), salt)
 }
 
 /** Compare environment `a` with `b` (of the other branch when asked). */

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {diffProject} from '../app/diff.js'
+import {diffProject, diffWorkTree} from '../app/diff.js'
 import {BaseCommand} from '../cli/base.js'
 import {strictError} from '../core/diff/parity.js'
 
@@ -15,8 +15,8 @@ Without arguments: dev against qa. With one: dev against it; with --branch: that
     '<%= config.bin %> <%= command.id %> dev stage --strict',
   ]
   static override args = {
-    envA: Args.string({description: 'The first environment (default: dev; with only this argument and no --branch, dev is compared with it).'}),
-    envB: Args.string({description: 'The second environment (default: qa; with --branch, the first one).'}),
+    env_a: Args.string({description: 'The first environment (default: dev; with only this argument and no --branch, dev is compared with it).'}),
+    env_b: Args.string({description: 'The second environment (default: qa; with --branch, the first one).'}),
   }
   static override flags = {
     branch: Flags.string({char: 'b', summary: "Render the second environment from this branch's berth.yml (and with its name)."}),
@@ -27,9 +27,11 @@ Without arguments: dev against qa. With one: dev against it; with --branch: that
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Diff)
     const deps = await this.deps()
-    const project = await this.project(flags.dir, deps)
-    const [a, b] = pair(args.envA, args.envB, flags.branch !== undefined)
-    const report = await diffProject(project, {a, b, branch: flags.branch}, deps)
+    const [a, b] = pair(args.env_a, args.env_b, flags.branch !== undefined)
+    const report =
+      flags.branch === undefined
+        ? await diffWorkTree({cwd: process.cwd(), dir: flags.dir, a, b}, deps)
+        : await diffProject(await this.project(flags.dir, deps), {a, b, branch: flags.branch}, deps)
     if (flags.json) this.printJson(report)
     else {
       // cli-table3 is loaded only when a table is printed (not on every start-up).
