@@ -20,8 +20,10 @@ export function cell(v: unknown): string {
   return String(v)
 }
 
-function sideTitle(s: SideInfo, both: SideInfo): string {
-  return s.env === both.env ? `${s.env} @ ${s.branch ?? '(no git)'}` : s.env
+/** An environment's name, with its branch when both sides are the same environment (`qa @ main`). */
+function sideTitle(s: SideInfo, other: SideInfo, upper = false): string {
+  const env = upper ? s.env.toUpperCase() : s.env
+  return s.env === other.env ? `${env} @ ${s.branch ?? '(no git)'}` : env
 }
 
 export function diffText(report: DiffReport, stream: NodeJS.WriteStream = process.stdout): string {
@@ -30,7 +32,7 @@ export function diffText(report: DiffReport, stream: NodeJS.WriteStream = proces
   const titleB = sideTitle(report.b, report.a)
   const header = `${c.bold(titleA)} (${report.a.mode} mode, branch ${report.a.branch ?? '(no git)'})  vs  ${c.bold(titleB)} (${report.b.mode} mode, branch ${report.b.branch ?? '(no git)'})`
   const table = new Table({
-    head: ['SERVICE', 'KEY', titleA.toUpperCase(), titleB.toUpperCase()],
+    head: ['SERVICE', 'KEY', sideTitle(report.a, report.b, true), sideTitle(report.b, report.a, true)],
     style: {head: stream.isTTY ? ['bold'] : [], border: [], 'padding-left': 0, 'padding-right': 0},
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '   '},
   })
