@@ -6,6 +6,7 @@
 import {flush, handle, run, settings} from '@oclif/core'
 import Debug from './commands/debug.js'
 import Doctor from './commands/doctor.js'
+import Diff from './commands/diff.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
 import Init from './commands/init.js'
@@ -23,6 +24,7 @@ import Watch from './commands/watch.js'
 export const COMMANDS = {
   debug: Debug,
   doctor: Doctor,
+  diff: Diff,
   down: Down,
   exec: Exec,
   init: Init,

@@ -155,6 +155,11 @@ export interface GitPort {
   branchExists(cwd: string, branch: string): Promise<boolean>
   stash(cwd: string, message: string): Promise<void>
   checkout(cwd: string, branch: string, create: boolean): Promise<void>
+  /**
+   * A file's text at a branch (or any revision): `file` relative to cwd. undefined when the revision has
+   * no such file; throws a BerthError (GIT) when the revision is unknown.
+   */
+  showFile(cwd: string, rev: string, file: string): Promise<string | undefined>
 }
 
 // ---- berth's own files: state, lock, render cache, generated files --------------------------------
