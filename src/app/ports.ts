@@ -23,7 +23,8 @@ export interface HelperSpec {
   name: string
   image: string
   cmd: string[]
-  mounts: Array<{source: string; target: string; readOnly?: boolean}>
+  /** Volumes by name; `bind: true` mounts a folder of the engine's host instead (the volume root, for copy-on-write). */
+  mounts: Array<{source: string; target: string; readOnly?: boolean; bind?: boolean}>
   labels: Record<string, string>
 }
 
@@ -33,6 +34,8 @@ export interface EngineInfo {
   Name?: string
   KernelVersion?: string
   SecurityOptions?: string[]
+  ID?: string
+  Driver?: string
 }
 
 export interface EnginePort {
@@ -61,6 +64,8 @@ export interface EnginePort {
   volumes(labels: Labels): Promise<VolumeInfo[]>
   volume(name: string): Promise<VolumeInfo | undefined>
   ensureVolume(name: string, labels: Record<string, string>): Promise<'created' | 'existed'>
+  /** A volume of the local driver with these driver options (an overlay mount); 'existed' if the name is taken. */
+  createVolumeWith(name: string, labels: Record<string, string>, driverOpts: Record<string, string>): Promise<'created' | 'existed'>
   removeVolume(name: string): Promise<void>
   volumeSizes(): Promise<Map<string, number>>
   containersUsingVolume(name: string, all?: boolean): Promise<ContainerInfo[]>

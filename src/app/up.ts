@@ -24,6 +24,8 @@ export interface UpOptions {
   env: string
   build?: boolean
   waitTimeout?: number
+  /** A new branch's data volumes start from this snapshot (berth switch --create --from-snapshot). */
+  fromSnapshot?: string
 }
 
 export interface UpResult {
@@ -95,7 +97,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   await clearTheWay(project, result, deps)
   deps.files.writeGenerated(file, yaml)
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.
-  await prepareVolumes(project, result, deps)
+  await prepareVolumes(project, result, deps, {fromSnapshot: options.fromSnapshot})
 
   const warm = !options.build && (await canResumeWarm(deps, result, digest, name))
   let healthyNow = new Set<string>()

@@ -128,6 +128,15 @@ export class FakeEngine implements EnginePort {
     this.volumesByName.set(name, labels)
     return 'created'
   }
+  /** Driver options of volumes made with createVolumeWith (overlay mounts). */
+  volumeOpts = new Map<string, Record<string, string>>()
+  async createVolumeWith(name: string, labels: Record<string, string>, driverOpts: Record<string, string>): Promise<'created' | 'existed'> {
+    if (this.volumesByName.has(name)) return 'existed'
+    this.log(`overlay volume ${name}`)
+    this.volumesByName.set(name, labels)
+    this.volumeOpts.set(name, driverOpts)
+    return 'created'
+  }
   async removeVolume(name: string): Promise<void> {
     this.log(`rm volume ${name}`)
     this.volumesByName.delete(name)
