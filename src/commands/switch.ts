@@ -4,7 +4,7 @@ import {BaseCommand} from '../cli/base.js'
 
 export default class Switch extends BaseCommand<typeof Switch> {
   static override summary = "Check out a branch and run its stack with its own data."
-  static override description = `Checks BRANCH out with git, stops the current branch's stack (its containers and volumes stay) and brings BRANCH's stack up with BRANCH's own volumes. The first time a branch is used, its data volumes start as a copy of the base branch's (berth.yml base_branch, else the repository's default branch); switching back to a branch used before reuses its volumes. Refuses when tracked files have uncommitted changes, unless --stash or --force.`
+  static override description = `Checks BRANCH out with git, stops the current branch's stack (its containers and volumes stay) and brings BRANCH's stack up with BRANCH's own volumes. The first time a branch is used, its data volumes start from the base branch's data (berth.yml base_branch, else the repository's default branch): copy-on-write where the engine can, else a copy; --from-snapshot starts them from a snapshot instead; switching back to a branch used before reuses its volumes. Refuses when tracked files have uncommitted changes, unless --stash or --force.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> feat/login',
     '<%= config.bin %> <%= command.id %> --create feat/new-idea',
