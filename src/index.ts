@@ -12,6 +12,10 @@ import Exec from './commands/exec.js'
 import Init from './commands/init.js'
 import Logs from './commands/logs.js'
 import Render from './commands/render.js'
+import SnapshotLs from './commands/snapshot/ls.js'
+import SnapshotRestore from './commands/snapshot/restore.js'
+import SnapshotRm from './commands/snapshot/rm.js'
+import SnapshotSave from './commands/snapshot/save.js'
 import Status from './commands/status.js'
 import Switch from './commands/switch.js'
 import Up from './commands/up.js'
@@ -30,6 +34,10 @@ export const COMMANDS = {
   init: Init,
   logs: Logs,
   render: Render,
+  'snapshot:ls': SnapshotLs,
+  'snapshot:restore': SnapshotRestore,
+  'snapshot:rm': SnapshotRm,
+  'snapshot:save': SnapshotSave,
   status: Status,
   switch: Switch,
   up: Up,

@@ -24,7 +24,8 @@ export interface HelperSpec {
   name: string
   image: string
   cmd: string[]
-  mounts: Array<{source: string; target: string; readOnly?: boolean}>
+  /** Volumes by name; `bind: true` mounts a folder of the engine's host instead (the volume root, for copy-on-write). */
+  mounts: Array<{source: string; target: string; readOnly?: boolean; bind?: boolean}>
   labels: Record<string, string>
 }
 
@@ -34,6 +35,8 @@ export interface EngineInfo {
   Name?: string
   KernelVersion?: string
   SecurityOptions?: string[]
+  /** The engine's identity (copy-on-write's probe is remembered per engine). */
+  ID?: string
   /** The engine's data root (/var/lib/docker), its storage driver and its clock (RFC 3339): for berth doctor. */
   DockerRootDir?: string
   Driver?: string
@@ -80,6 +83,8 @@ export interface EnginePort {
   volumes(labels: Labels): Promise<VolumeInfo[]>
   volume(name: string): Promise<VolumeInfo | undefined>
   ensureVolume(name: string, labels: Record<string, string>): Promise<'created' | 'existed'>
+  /** A volume of the local driver with these driver options (an overlay mount); 'existed' if the name is taken. */
+  createVolumeWith(name: string, labels: Record<string, string>, driverOpts: Record<string, string>): Promise<'created' | 'existed'>
   removeVolume(name: string): Promise<void>
   volumeSizes(): Promise<Map<string, number>>
   containersUsingVolume(name: string, all?: boolean): Promise<ContainerInfo[]>

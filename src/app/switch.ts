@@ -7,6 +7,7 @@
  */
 import {BerthError, ExitCode} from '../core/errors.js'
 import {LABEL} from '../core/naming.js'
+import {SNAPSHOT_KIND, SNAPSHOT_LABEL} from '../core/cow.js'
 import {freezeStack, retireStack, unfreeze, type Frozen} from './door/warm.js'
 import {locked} from './locked.js'
 import type {Deps} from './ports.js'
@@ -20,6 +21,8 @@ export interface SwitchOptions {
   stash?: boolean
   force?: boolean
   waitTimeout?: number
+  /** With create: the new branch's data starts from this snapshot, not from the base branch's. */
+  fromSnapshot?: string
 }
 
 /** Load the project again (after a checkout, berth.yml may differ). */
@@ -65,6 +68,23 @@ export async function freezeBranchStacks(project: Project, branch: string | null
   return frozen
 }
 
+/** --from-snapshot: before anything changes, the snapshot exists and the new branch has no data yet. */
+async function checkSnapshot(project: Project, options: SwitchOptions, deps: Deps): Promise<void> {
+  if (!options.create || (await deps.git.branchExists(project.root, options.branch))) {
+    throw new BerthError('--from-snapshot makes a new branch: use it with --create and a branch that does not exist yet', {
+      exitCode: ExitCode.USAGE,
+      hints: [`Put a snapshot back onto an existing branch instead: berth switch ${options.branch}, then berth snapshot restore ${options.fromSnapshot}`],
+    })
+  }
+  const name = project.stack.value.name
+  const found = await deps.engine.volumes({[LABEL.project]: name, [LABEL.kind]: SNAPSHOT_KIND, [SNAPSHOT_LABEL.name]: options.fromSnapshot!})
+  if (found.length === 0) throw new BerthError(`no snapshot named ${JSON.stringify(options.fromSnapshot)}`, {exitCode: ExitCode.USAGE, hints: ['See them: berth snapshot ls']})
+  const existing = await deps.engine.volumes({[LABEL.project]: name, [LABEL.kind]: 'data', [LABEL.branch]: options.branch})
+  if (existing.length) {
+    throw new BerthError(`branch ${JSON.stringify(options.branch)} has data volumes already (${existing[0].Name}); berth never overwrites data`, {exitCode: ExitCode.REFUSED})
+  }
+}
+
 /** berth switch: the lock, then the switch. */
 export function switchBranch(project: Project, options: SwitchOptions, reload: Reload, deps: Deps): Promise<SwitchResult> {
   const from = project.ctx.branch
@@ -82,6 +102,7 @@ async function switchLocked(project: Project, options: SwitchOptions, reload: Re
   }
   let stashed = false
   let exists = true
+  if (options.fromSnapshot) await checkSnapshot(project, options, deps)
   if (from !== to) {
     const dirty = await deps.git.dirtyFiles(project.root)
     if (dirty.length > 0 && !options.stash && !options.force) {
@@ -123,6 +144,8 @@ async function switchLocked(project: Project, options: SwitchOptions, reload: Re
       hints: ['Is BERTH_BRANCH set? It overrides the branch git reports; unset it for berth switch.'],
     })
   }
-  const up = await upStack(target, {env: options.env, waitTimeout: options.waitTimeout}, deps)
-  return {from, to, paused, up, stashed}
+  const up = await upStack(target, {env: options.env, waitTimeout: options.waitTimeout, fromSnapshot: options.fromSnapshot}, deps)
+  // A stack whose data became a copy-on-write layer for the new branch was stopped meanwhile: it is not warm.
+  const still = await Promise.all(paused.map(async (stack) => (await deps.engine.containers({'com.docker.compose.project': stack}, true)).length > 0))
+  return {from, to, paused: paused.filter((_, i) => still[i]), up, stashed}
 }

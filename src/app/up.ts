@@ -27,6 +27,8 @@ export interface UpOptions {
   waitTimeout?: number
   /** Parity warnings (a prod-mode environment against dev) refuse the command instead of warning. */
   strict?: boolean
+  /** A new branch's data volumes start from this snapshot (berth switch --create --from-snapshot). */
+  fromSnapshot?: string
 }
 
 export interface UpResult {
@@ -99,7 +101,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   await clearTheWay(project, result, deps)
   deps.files.writeGenerated(file, yaml)
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.
-  await prepareVolumes(project, result, deps)
+  await prepareVolumes(project, result, deps, {fromSnapshot: options.fromSnapshot})
 
   const warm = !options.build && (await canResumeWarm(deps, result, digest, name))
   let healthyNow = new Set<string>()

@@ -35,6 +35,8 @@ export const SETTINGS: Record<string, Check> = {
   BERTH_NO_CACHE: flag,
   BERTH_IMAGE_MAP: imageMap,
   BERTH_DOOR_MODE: oneOf('host', 'published'),
+  BERTH_CLONE: oneOf('copy', 'overlay', 'auto'),
+  BERTH_COW_MIN: wholeNumber(0, 10_000_000),
   BERTH_BRANCH: notBlank,
   BERTH_HELPER_IMAGE: notBlank,
   BERTH_DOOR_IMAGE: notBlank,

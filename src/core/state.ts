@@ -16,10 +16,18 @@ export interface StackState {
   pausedAt?: string
 }
 
+import type {CloneMode, CowOp, RestoreOp} from './cow.js'
+
 export interface ProjectState {
   volumes: Record<string, VolumeState>
   /** Containers paused for a copy and not yet resumed (a berth killed mid-copy leaves them here). */
   paused?: string[]
   /** Per stack (Compose project): the digest of the file last brought up, and since when it is paused (kept warm). */
   stacks?: Record<string, StackState>
+  /** Copy-on-write steps under way, by target volume (finished by the next berth command after a crash). */
+  cow?: Record<string, CowOp>
+  /** Snapshot restores under way, by data volume (finished by the next berth command after a crash). */
+  restoring?: Record<string, RestoreOp>
+  /** How this engine makes branch volumes (probed once per engine). */
+  clone?: {engine: string; mode: CloneMode; why?: string; metacopy?: boolean}
 }

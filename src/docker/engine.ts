@@ -6,7 +6,7 @@ import type Dockerode from 'dockerode'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {describeEndpoint, dockerodeOptions, resolveEngineEndpoint} from './context.js'
 
-import type {ContainerInfo, EngineInfo, EnginePort, EngineVersion, VolumeInfo} from '../app/ports.js'
+import type {ContainerInfo, EngineInfo, EnginePort, EngineVersion, HelperSpec, VolumeInfo} from '../app/ports.js'
 
 export type {ContainerInfo, VolumeInfo} from '../app/ports.js'
 
@@ -151,6 +151,13 @@ export class Engine implements EnginePort {
     if (await this.volume(name)) return 'existed'
     const docker = await this.docker()
     await this.call(() => docker.createVolume({Name: name, Labels: labels}))
+    return 'created'
+  }
+
+  async createVolumeWith(name: string, labels: Record<string, string>, driverOpts: Record<string, string>): Promise<'created' | 'existed'> {
+    if (await this.volume(name)) return 'existed'
+    const docker = await this.docker()
+    await this.call(() => docker.createVolume({Name: name, Driver: 'local', DriverOpts: driverOpts, Labels: labels}))
     return 'created'
   }
 
@@ -338,7 +345,7 @@ export class Engine implements EnginePort {
    * Run a one-shot helper container (argv command, no shell unless the argv asks for one) with
    * volumes mounted; returns its exit code and output. The container is removed afterwards.
    */
-  async runHelper(spec: {name: string; image: string; cmd: string[]; mounts: Array<{source: string; target: string; readOnly?: boolean}>; labels: Record<string, string>}): Promise<{code: number; output: string}> {
+  async runHelper(spec: HelperSpec): Promise<{code: number; output: string}> {
     const docker = await this.docker()
     let container: Dockerode.Container
     try {
@@ -348,7 +355,7 @@ export class Engine implements EnginePort {
           Image: spec.image,
           Cmd: spec.cmd,
           Labels: spec.labels,
-          HostConfig: {Mounts: spec.mounts.map((m) => ({Type: 'volume', Source: m.source, Target: m.target, ReadOnly: Boolean(m.readOnly)})), NetworkMode: 'none'},
+          HostConfig: {Mounts: spec.mounts.map((m) => ({Type: m.bind ? 'bind' : 'volume', Source: m.source, Target: m.target, ReadOnly: Boolean(m.readOnly)})), NetworkMode: 'none'},
         }),
       )
     } catch (error) {

@@ -59,6 +59,7 @@ describe('Ctrl-C', () => {
 
   it('during volumes clone: exit 130; the re-run exits 0 with a complete copy; nothing left paused', async () => {
     fx = await smallFixture('t-int-clone')
+    fx.env.BERTH_CLONE = 'copy' // an interrupted full copy (copy-on-write makes none)
     await fx.ok(['up', '-q'])
     await sql(fx.name, 'CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 60000) g')
     const mainSum = dumpSumOfRunning((await dbId(fx))!)
@@ -84,6 +85,7 @@ describe('Ctrl-C', () => {
 
   it('during the second volume of a clone: the re-run keeps the volume the first run finished', async () => {
     fx = await smallFixture('t-int-pairs', {yml: (n) => `name: ${n}\nservices:\n  cache:\n    template: redis\n  db:\n    template: postgres\n`})
+    fx.env.BERTH_CLONE = 'copy' // an interrupted full copy (copy-on-write makes none)
     await fx.ok(['up', '-q'])
     await sql(fx.name, 'CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 60000) g')
     const clone = background(fx, ['volumes', 'clone', 'main', 'feat'])

@@ -22,6 +22,8 @@ export class FakeEngine implements EnginePort {
   readonly containersById = new Map<string, FakeContainer>()
   readonly volumesByName = new Map<string, Record<string, string>>()
   readonly networks = new Set<string>()
+  /** What a copy-on-write step prints (runtime/cow.sh), by step. */
+  cowOutput: Record<string, string> = {freeze: 'moved', probe: 'ready', 'probe-check': 'ok', empty: 'not-empty', state: 'moved', sizes: ''}
   /** What a helper container prints (by helper kind: clone, check). */
   helperOutput: Record<string, string> = {check: 'complete'}
   private next = 1
@@ -121,6 +123,12 @@ export class FakeEngine implements EnginePort {
   async runHelper(spec: HelperSpec): Promise<{code: number; output: string}> {
     const kind = spec.labels['dev.berth.helper'] ?? 'helper'
     this.log(`helper ${kind} ${spec.mounts.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`).join(' ')}`)
+    // berth's copy-on-write steps (runtime/cow.sh STEP ...): what each step prints, by step
+    if (kind === 'cow' || kind === 'probe') {
+      const step = spec.cmd[4] ?? ''
+      this.log(`cow ${step} ${spec.cmd.slice(5).join(' ')}`)
+      return {code: 0, output: this.cowOutput[step] ?? ''}
+    }
     return {code: 0, output: this.helperOutput[kind] ?? ''}
   }
   async volumes(labels: Labels): Promise<VolumeInfo[]> {
@@ -128,12 +136,21 @@ export class FakeEngine implements EnginePort {
   }
   async volume(name: string): Promise<VolumeInfo | undefined> {
     const labels = this.volumesByName.get(name)
-    return labels ? ({Name: name, Labels: labels, CreatedAt: '2026-01-01T00:00:00Z'} as VolumeInfo) : undefined
+    return labels ? ({Name: name, Labels: labels, CreatedAt: '2026-01-01T00:00:00Z', Mountpoint: `/var/lib/docker/volumes/${name}/_data`} as VolumeInfo) : undefined
   }
   async ensureVolume(name: string, labels: Record<string, string>): Promise<'created' | 'existed'> {
     if (this.volumesByName.has(name)) return 'existed'
     this.log(`volume ${name}`)
     this.volumesByName.set(name, labels)
+    return 'created'
+  }
+  /** Driver options of volumes made with createVolumeWith (overlay mounts). */
+  volumeOpts = new Map<string, Record<string, string>>()
+  async createVolumeWith(name: string, labels: Record<string, string>, driverOpts: Record<string, string>): Promise<'created' | 'existed'> {
+    if (this.volumesByName.has(name)) return 'existed'
+    this.log(`overlay volume ${name}`)
+    this.volumesByName.set(name, labels)
+    this.volumeOpts.set(name, driverOpts)
     return 'created'
   }
   async removeVolume(name: string): Promise<void> {
@@ -144,7 +161,7 @@ export class FakeEngine implements EnginePort {
     return new Map()
   }
   async containersUsingVolume(name: string): Promise<ContainerInfo[]> {
-    return (this.users[name] ?? []).map((id) => this.listed(this.containersById.get(id)!))
+    return (this.users[name] ?? []).filter((id) => this.containersById.has(id)).map((id) => this.listed(this.containersById.get(id)!))
   }
   async network(name: string) {
     return this.networks.has(name) ? ({Name: name} as never) : undefined

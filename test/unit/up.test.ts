@@ -60,6 +60,7 @@ describe('berth up with fakes', () => {
 
   it("seeds a new branch's data volume from the base branch's, through a helper that reads the base's read-only", async () => {
     const {project, deps, engine} = await shop('feat/login')
+    deps.env.BERTH_CLONE = 'copy' // full copies (copy-on-write: test/unit/cow.test.ts)
     const mainDb = branchDataVolume({project: 'shop', env: 'dev', branch: 'main', service: 'db', key: 'data'})
     engine.volumesByName.set(mainDb, {'dev.berth.project': 'shop'})
     await up(project, {env: 'dev'}, deps)

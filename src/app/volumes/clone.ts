@@ -4,7 +4,8 @@ import {branchDataVolume, composeProjectName, HELPER_LABEL, LABEL, SEED_FROM_LAB
 import {locked} from '../locked.js'
 import type {Deps, ProjectState} from '../ports.js'
 import type {Project} from '../project.js'
-import {cloneInto, finishInterruptedCopy, helperImage, newSeedId, removeLeftoverHelpers, seedId, unfinishedCopyOf, type CopyDeps} from './copy.js'
+import {cloneInto, finishInterruptedCopy, helperImage, newSeedId, removeLeftoverHelpers, seedId, unfinishedCopyOf} from './copy.js'
+import {branchVolume, finishCowOps, type CowDeps} from './cow.js'
 
 export interface CloneResult {
   from: string
@@ -13,7 +14,7 @@ export interface CloneResult {
 }
 
 /** Clone every data volume of branch FROM (one environment) into branch TO's names. */
-export function cloneBranchVolumes(project: Project, from: string, to: string, env: string, deps: CopyDeps & Pick<Deps, 'env' | 'lock'>): Promise<CloneResult> {
+export function cloneBranchVolumes(project: Project, from: string, to: string, env: string, deps: CowDeps & Pick<Deps, 'lock'>): Promise<CloneResult> {
   if (from === to) throw new BerthError('FROM and TO are the same branch', {exitCode: ExitCode.USAGE})
   return locked(project, deps, async () => {
     await deps.engine.ping()
@@ -21,7 +22,7 @@ export function cloneBranchVolumes(project: Project, from: string, to: string, e
   })
 }
 
-async function cloneLocked(project: Project, from: string, to: string, env: string, deps: CopyDeps & Pick<Deps, 'env'>): Promise<CloneResult> {
+async function cloneLocked(project: Project, from: string, to: string, env: string, deps: CowDeps): Promise<CloneResult> {
   const {engine, reporter} = deps
   const file = project.stack.value
   const sources = (await engine.volumes({[LABEL.project]: file.name, [LABEL.branch]: from, [LABEL.kind]: 'data', [LABEL.env]: env})).filter((v) => !v.Labels?.[HELPER_LABEL])
@@ -39,13 +40,17 @@ async function cloneLocked(project: Project, from: string, to: string, env: stri
   await removeLeftoverHelpers(engine, file.name)
   const {unfinished, done} = await earlierCopies(pairs, to, deps.state.read(file.name), deps)
   const image = helperImage(project, deps.env)
+  await finishCowOps(deps, file.name, image)
   for (const p of pairs) {
     if (done.has(p.target)) {
       reporter.step(`${p.target} was copied from ${p.source} by the interrupted run; kept as it is`)
       continue
     }
     if (unfinished.has(p.target)) await finishInterruptedCopy(deps, image, p.target, p.source, p.labels)
-    else {
+    else if (await branchVolume(deps, {project: file.name, source: p.source, target: p.target, targetLabels: p.labels, image})) {
+      reporter.step(`Branched ${p.source} -> ${p.target}: copy-on-write, no data copied`)
+      continue
+    } else {
       await engine.ensureVolume(p.target, {...p.labels, [SEED_FROM_LABEL]: p.source, [SEED_ID_LABEL]: newSeedId()})
       reporter.step(`Copying ${p.source} -> ${p.target}`)
       await cloneInto(deps, {source: p.source, target: p.target, image, labels: p.labels})

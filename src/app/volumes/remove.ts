@@ -3,11 +3,12 @@ import {selectPrunable} from '../../core/branches.js'
 import {BerthError, ExitCode} from '../../core/errors.js'
 import {LABEL} from '../../core/naming.js'
 import {locked} from '../locked.js'
+import {collectPieces} from './cow.js'
 import type {Deps, Prompt} from '../ports.js'
 import type {Project} from '../project.js'
 import {listVolumes, type VolumeEntry} from './list.js'
 
-type RemoveDeps = Pick<Deps, 'engine' | 'git' | 'state' | 'reporter' | 'clock'>
+type RemoveDeps = Pick<Deps, 'engine' | 'git' | 'state' | 'reporter' | 'clock' | 'install' | 'env'>
 type UseCaseDeps = RemoveDeps & Pick<Deps, 'prompt' | 'lock'>
 
 async function confirmOrRefuse(prompt: Prompt | undefined, yes: boolean | undefined, question: string): Promise<boolean> {
@@ -69,9 +70,12 @@ async function removeVolumes(project: Project, entries: VolumeEntry[], deps: Rem
       await engine.removeNetworks({'com.docker.compose.project': stack})
       reporter.step(`Removed the containers of ${stack}`)
     }
+    const info = await engine.volume(e.volume)
     await engine.removeVolume(e.volume)
     reporter.step(`Removed volume ${e.volume}`)
     removed.push(e.volume)
+    // A copy-on-write volume's upper folder goes with it, and the layers nothing stands on any more.
+    if (info) removed.push(...(await collectPieces(deps, project.stack.value.name, info)))
   }
   deps.state.update(project.stack.value.name, (s) => {
     for (const v of removed) delete s.volumes[v]

@@ -1,0 +1,344 @@
+/**
+ * Copy-on-write branch volumes (src/core/cow.ts): a new branch's data volume shares the base branch's data
+ * and stores only what the branch changes. The base's data at the moment of branching becomes a frozen
+ * layer (its folder renamed into a layer volume: no copy, whatever the size), and the base goes on as an
+ * overlay volume over that layer, so no lower layer is ever written again.
+ *
+ * Every step is recorded in the state file before it happens (`cow`), and each one can run again: the next
+ * berth command after a kill -9 finishes what was under way (or, before the rename, undoes it). The rename
+ * is the only step that moves data; whether it happened is read from the engine's folders.
+ */
+import {BerthError, ExitCode} from '../../core/errors.js'
+import {
+  COW_LABEL,
+  isOverlay,
+  LAYER_KIND,
+  layersAfter,
+  layerVolumeName,
+  lowersOf,
+  MAX_LAYERS,
+  newPieceId,
+  overlayLabels,
+  overlayOptions,
+  UPPER_KIND,
+  upperVolumeName,
+  volumeDir,
+  volumeRootOf,
+  type CowOp,
+  type RestoreOp,
+} from '../../core/cow.js'
+import {HELPER_LABEL, LABEL, SEED_FROM_LABEL, SEED_ID_LABEL} from '../../core/naming.js'
+import {newSeedId} from './copy.js'
+
+/** Below this many megabytes, a volume held by a warm stack is copied rather than frozen (BERTH_COW_MIN). */
+export const DEFAULT_COW_MIN_MB = 128
+import {retireStack} from '../door/warm.js'
+import type {Deps, EnginePort, VolumeInfo} from '../ports.js'
+import {cloneModeOf, type CloneModeDeps} from './cow-mode.js'
+
+export type CowDeps = CloneModeDeps & Pick<Deps, 'compose'>
+
+const VOLS = '/vols'
+/** A volume's folder as the helper sees it (the engine's volume root is mounted at /vols). */
+const inHelper = (_root: string, name: string) => volumeDir(VOLS, name)
+
+/** Run one step of runtime/cow.sh with the engine's volume root at /vols. */
+async function cowStep(deps: Pick<Deps, 'engine' | 'install'>, root: string, image: string, project: string, args: string[]): Promise<string> {
+  const name = `berth-cow-${project}-${args[0]}`.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 200)
+  await deps.engine.removeContainer(name, true)
+  const r = await deps.engine.runHelper({
+    name,
+    image,
+    cmd: ['bash', '-c', deps.install.runtimeScript('cow.sh'), 'cow.sh', ...args],
+    mounts: [{source: root, target: VOLS, bind: true}],
+    labels: {[LABEL.project]: project, [HELPER_LABEL]: 'cow'},
+  })
+  if (r.code !== 0) {
+    throw new BerthError(`a copy-on-write step (${args[0]}) failed (exit ${r.code}): ${r.output.trim().split('\n').slice(-3).join(' / ')}`, {
+      exitCode: ExitCode.DOCKER,
+      hints: ['Run the same berth command again: the step is finished or undone then.', 'Or make branch volumes full copies: BERTH_CLONE=copy'],
+    })
+  }
+  return r.output.trim()
+}
+
+/** Bytes on disk of these volumes' folders (upper folders, layers), by volume name; missing where unknown. */
+export async function pieceSizes(deps: Pick<Deps, 'engine' | 'install'>, project: string, image: string, names: string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>()
+  if (names.length === 0) return sizes
+  const first = await deps.engine.volume(names[0])
+  const root = volumeRootOf(names[0], first?.Mountpoint)
+  if (!root) return sizes
+  const out = await cowStep(deps, root, image, project, ['sizes', ...names.map((n) => inHelper(root, n))]).catch(() => '')
+  for (const line of out.split('\n')) {
+    const m = /^(-?\d+) \/vols\/(.+)\/_data$/.exec(line.trim())
+    if (m && Number(m[1]) >= 0) sizes.set(m[2], Number(m[1]))
+  }
+  return sizes
+}
+
+export interface BranchRequest {
+  project: string
+  source: string
+  /** The new branch's volume; none to freeze the source alone (a snapshot). */
+  target?: string
+  targetLabels?: Record<string, string>
+  image: string
+}
+
+/**
+ * Make TARGET a copy-on-write branch of SOURCE. Returns false (nothing done) where it cannot be done here:
+ * the engine cannot (BERTH_CLONE, a probe), the source is in use by a running container (a base branch
+ * running in another work tree: it is copied paused instead), or its layers are already deep.
+ */
+export async function branchVolume(deps: CowDeps, req: BranchRequest): Promise<string | undefined> {
+  const mode = await cloneModeOf(deps, req.project, req.image)
+  if (mode.mode !== 'overlay') return undefined
+  const source = await deps.engine.volume(req.source)
+  const root = volumeRootOf(req.source, source?.Mountpoint)
+  if (!source || !root) return undefined
+  if (lowersOf(source.Labels).length >= MAX_LAYERS) {
+    deps.reporter.warn(`${req.source} stands on ${lowersOf(source.Labels).length} layers; ${req.target} is a full copy (flatten them: berth volumes compact)`)
+    return undefined
+  }
+  // A small volume whose stack is kept warm is copied (paused for a moment): its stack stays warm, and the copy
+  // costs less than the cold start of that stack which a layer would take.
+  if (mode.setting === 'auto' && (await smallAndHeld(deps, root, req))) return undefined
+  // Nothing may hold the source while its data is frozen: a database is stopped first (so what it kept in
+  // memory is on disk), never used as a live lower layer.
+  if (!(await freeSource(deps, req.project, req.source))) return undefined
+  // Labelled as a seeded volume (from the source), complete once made: a clone run again keeps it.
+  const seed = newSeedId()
+  const op = {...(await planBranch(deps, root, {...req, targetLabels: {...req.targetLabels, [SEED_FROM_LABEL]: req.source, [SEED_ID_LABEL]: seed}}, source)), metacopy: mode.metacopy}
+  const target = req.target!
+  deps.state.update(req.project, (s) => void ((s.cow ??= {})[target] = op))
+  await runOp(deps, root, req.image, req.project, op)
+  deps.state.update(req.project, (s) => {
+    delete s.cow?.[target]
+    s.volumes[target] = {...s.volumes[target], complete: seed}
+  })
+  return seed
+}
+
+/**
+ * Freeze a data volume that nothing holds (its stack stopped): what it holds now becomes a layer, and it goes
+ * on over it. Returns the layers it stands on afterwards (a snapshot of it is those layers). No copy.
+ */
+export async function freezeVolume(deps: CowDeps, req: {project: string; volume: string; image: string}): Promise<string[]> {
+  const mode = await cloneModeOf(deps, req.project, req.image)
+  const source = await deps.engine.volume(req.volume)
+  const root = volumeRootOf(req.volume, source?.Mountpoint)
+  if (!source || !root) throw new BerthError(`volume ${req.volume} is not there, or not of the local volume driver`, {exitCode: ExitCode.DOCKER})
+  const held = await deps.engine.containersUsingVolume(req.volume, true)
+  if (held.length) throw new BerthError(`volume ${req.volume} is still used by ${(held[0].Names?.[0] ?? held[0].Id).replace(/^\//, '')}`, {exitCode: ExitCode.PREFLIGHT})
+  const op = {...(await planBranch(deps, root, {project: req.project, source: req.volume, image: req.image}, source)), metacopy: mode.metacopy}
+  const key = `freeze:${req.volume}`
+  deps.state.update(req.project, (s) => void ((s.cow ??= {})[key] = op))
+  await runOp(deps, root, req.image, req.project, op)
+  deps.state.update(req.project, (s) => void delete s.cow?.[key])
+  return layersAfter(op)
+}
+
+/** A new branch's volume over a layered snapshot's layers (its own upper folder): no copy. */
+export async function branchFromLayers(deps: CowDeps, req: {project: string; snapshot: VolumeInfo; target: string; targetLabels: Record<string, string>; image: string}): Promise<string> {
+  const mode = await cloneModeOf(deps, req.project, req.image)
+  const lowers = lowersOf(req.snapshot.Labels)
+  const layer = await deps.engine.volume(lowers[0])
+  const root = volumeRootOf(lowers[0], layer?.Mountpoint)
+  if (!root) throw new BerthError(`layer ${lowers[0]} of snapshot volume ${req.snapshot.Name} is missing`, {exitCode: ExitCode.DOCKER})
+  const seed = newSeedId()
+  const op: CowOp = {
+    source: req.snapshot.Name,
+    target: req.target,
+    targetLabels: {...req.targetLabels, [SEED_FROM_LABEL]: req.snapshot.Name, [SEED_ID_LABEL]: seed},
+    targetUpper: upperVolumeName(req.target, newPieceId()),
+    from: 'upper',
+    lowers,
+    sourceUpper: '',
+    sourceLabels: {},
+    metacopy: mode.metacopy,
+  }
+  deps.state.update(req.project, (s) => void ((s.cow ??= {})[req.target] = op))
+  await runOp(deps, root, req.image, req.project, op)
+  deps.state.update(req.project, (s) => {
+    delete s.cow?.[req.target]
+    s.volumes[req.target] = {...s.volumes[req.target], complete: seed}
+  })
+  return seed
+}
+
+/**
+ * Put a layered snapshot back into a data volume nothing holds: the volume is made again over the snapshot's
+ * layers with a new, empty upper folder (what it held since is dropped: the caller asked first). Each step can
+ * run again (state `restoring`).
+ */
+export async function restoreLayered(deps: CowDeps, root: string, image: string, project: string, op: RestoreOp): Promise<void> {
+  const {engine} = deps
+  const lowers = op.lowers!
+  const upper = op.upper!
+  await engine.ensureVolume(upper, pieceLabels(project, UPPER_KIND, op.volume, op.labels))
+  await cowStep(deps, root, image, project, ['freeze', '/nonexistent', inHelper(root, lowers[0]), inHelper(root, upper)])
+  const current = await engine.volume(op.volume)
+  if (current && current.Labels?.[COW_LABEL.upper] !== upper) await engine.removeVolume(op.volume)
+  if (!current || current.Labels?.[COW_LABEL.upper] !== upper) {
+    await engine.createVolumeWith(op.volume, overlayLabels(stripCow(op.labels), lowers, upper), overlayOptions(root, lowers, upper, op.metacopy))
+  }
+  if (op.oldUpper && op.oldUpper !== upper && (await engine.volume(op.oldUpper))) await engine.removeVolume(op.oldUpper)
+}
+
+/** The engine's volume root, from any volume of these that exists. */
+export async function rootOf(engine: EnginePort, names: string[]): Promise<string | undefined> {
+  for (const name of names) {
+    const root = volumeRootOf(name, (await engine.volume(name))?.Mountpoint)
+    if (root) return root
+  }
+  return undefined
+}
+
+/** The source is held by a container (a warm stack) and holds less than BERTH_COW_MIN megabytes (default 128) of its own. */
+async function smallAndHeld(deps: CowDeps, root: string, req: BranchRequest): Promise<boolean> {
+  if ((await deps.engine.containersUsingVolume(req.source, true)).length === 0) return false
+  const limit = Number(deps.env.BERTH_COW_MIN || DEFAULT_COW_MIN_MB) * 1024 * 1024
+  const source = await deps.engine.volume(req.source)
+  const own = source?.Labels?.[COW_LABEL.upper] ?? req.source
+  const size = (await pieceSizes(deps, req.project, req.image, [own])).get(own)
+  return size !== undefined && size < limit
+}
+
+/**
+ * No container may hold the source while it is turned into a layer (a running database is never used as a
+ * live lower layer). berth's own stopped or paused (warm) stacks that use it are stopped for good: their
+ * containers go, their data stays, the next up of their branch makes them again. A running one, or a
+ * container berth did not make: false (the caller copies instead, pausing it for a consistent copy).
+ */
+async function freeSource(deps: CowDeps, project: string, source: string): Promise<boolean> {
+  const users = await deps.engine.containersUsingVolume(source, true)
+  if (users.length === 0) return true
+  if (users.some((c) => c.State === 'running' || c.State === 'restarting' || c.Labels?.[LABEL.project] !== project)) return false
+  const stacks = new Set(users.map((c) => c.Labels?.['com.docker.compose.project']).filter((s): s is string => Boolean(s)))
+  for (const stack of stacks) {
+    deps.reporter.step(`Stopping ${stack}: its data becomes a shared layer (it stays; the next up of that branch starts it again)`)
+    await retireStack(deps, stack)
+    deps.state.update(project, (s) => void delete s.stacks?.[stack])
+  }
+  for (const c of await deps.engine.containersUsingVolume(source, true)) {
+    if (c.State === 'running' || c.State === 'restarting') return false
+    await deps.engine.removeContainer(c.Id, true)
+  }
+  return true
+}
+
+async function planBranch(deps: CowDeps, root: string, req: BranchRequest, source: VolumeInfo): Promise<CowOp> {
+  const labels = (source.Labels ?? {}) as Record<string, string>
+  const base = {source: req.source, target: req.target, targetLabels: req.targetLabels, targetUpper: req.target ? upperVolumeName(req.target, newPieceId()) : undefined}
+  if (!isOverlay(labels)) {
+    return {...base, from: 'plain', layer: layerVolumeName(req.project, newPieceId()), lowers: [], sourceUpper: upperVolumeName(req.source, newPieceId()), sourceLabels: labels}
+  }
+  const oldUpper = labels[COW_LABEL.upper]
+  const lowers = lowersOf(labels)
+  const untouched = (await cowStep(deps, root, req.image, req.project, ['empty', `${inHelper(root, oldUpper)}/upper`])) === 'empty'
+  // The source wrote nothing since its layers were frozen: the branch stands on the same layers, the source stays as it is.
+  if (untouched) return {...base, from: 'upper', lowers, oldUpper, sourceUpper: oldUpper, sourceLabels: labels}
+  return {...base, from: 'upper', layer: layerVolumeName(req.project, newPieceId()), lowers, oldUpper, sourceUpper: upperVolumeName(req.source, newPieceId()), sourceLabels: labels}
+}
+
+const pieceLabels = (project: string, kind: string, of: string, from: Record<string, string>): Record<string, string> => ({
+  [LABEL.project]: project,
+  [LABEL.env]: from[LABEL.env] ?? '',
+  [LABEL.service]: from[LABEL.service] ?? '',
+  [LABEL.volume]: from[LABEL.volume] ?? '',
+  [LABEL.kind]: kind,
+  [COW_LABEL.of]: of,
+})
+
+/** The op's steps, each one done only if it is not done yet: safe to run again after any interruption. */
+async function runOp(deps: CowDeps, root: string, image: string, project: string, op: CowOp): Promise<void> {
+  const {engine} = deps
+  const layers = layersAfter(op)
+  const sourceBase = stripCow(op.sourceLabels)
+  if (op.layer) {
+    const source = await engine.volume(op.source)
+    const sourceDone = source !== undefined && source.Labels?.[COW_LABEL.upper] === op.sourceUpper
+    if (!sourceDone) {
+      await engine.ensureVolume(op.layer, pieceLabels(project, LAYER_KIND, op.source, op.sourceLabels))
+      await engine.ensureVolume(op.sourceUpper, pieceLabels(project, UPPER_KIND, op.source, op.sourceLabels))
+      if (op.targetUpper) await engine.ensureVolume(op.targetUpper, pieceLabels(project, UPPER_KIND, op.target ?? op.source, op.targetLabels ?? op.sourceLabels))
+      const from = op.from === 'plain' ? inHelper(root, op.source) : `${inHelper(root, op.oldUpper!)}/upper`
+      const uppers = [op.sourceUpper, ...(op.targetUpper ? [op.targetUpper] : [])].map((u) => inHelper(root, u))
+      // The source volume may be gone already (removed after the rename, before it was made again).
+      if (source) await cowStep(deps, root, image, project, ['freeze', from, inHelper(root, op.layer), ...uppers])
+      else if ((await cowStep(deps, root, image, project, ['state', from, inHelper(root, op.layer)])) !== 'moved') {
+        throw new BerthError(`volume ${op.source} is gone and its data is not in layer ${op.layer}`, {exitCode: ExitCode.DOCKER})
+      }
+      if (source) await engine.removeVolume(op.source)
+      await engine.createVolumeWith(op.source, overlayLabels(sourceBase, layers, op.sourceUpper), overlayOptions(root, layers, op.sourceUpper, op.metacopy))
+    }
+  } else if (op.targetUpper) {
+    await engine.ensureVolume(op.targetUpper, pieceLabels(project, UPPER_KIND, op.target ?? op.source, op.targetLabels ?? op.sourceLabels))
+    await cowStep(deps, root, image, project, ['freeze', '/nonexistent', inHelper(root, layers[0]), inHelper(root, op.targetUpper)])
+  }
+  if (op.target && op.targetUpper && !(await engine.volume(op.target))) {
+    await engine.createVolumeWith(op.target, overlayLabels(stripCow(op.targetLabels ?? {}), layers, op.targetUpper), overlayOptions(root, layers, op.targetUpper, op.metacopy))
+  }
+  // The source's previous upper volume: its folder became the new layer; what is left is an empty husk.
+  if (op.layer && op.oldUpper && op.oldUpper !== op.sourceUpper && (await engine.volume(op.oldUpper))) await engine.removeVolume(op.oldUpper)
+}
+
+function stripCow(labels: Record<string, string>): Record<string, string> {
+  const out = {...labels}
+  delete out[COW_LABEL.lowers]
+  delete out[COW_LABEL.upper]
+  return out
+}
+
+/**
+ * Finish what a killed berth left under way (under the project's lock). An op whose rename never happened
+ * and whose source is in use again is undone instead (its empty pieces removed).
+ */
+export async function finishCowOps(deps: CowDeps, project: string, image: string): Promise<number> {
+  const ops = Object.entries(deps.state.read(project).cow ?? {})
+  for (const [key, op] of ops) {
+    const source = await deps.engine.volume(op.source)
+    const root = volumeRootOf(op.source, source?.Mountpoint) ?? (await anyRoot(deps.engine, op))
+    if (!root) throw new BerthError(`cannot finish the copy-on-write branch ${key}: the engine's volume folder is unknown`, {exitCode: ExitCode.DOCKER})
+    deps.reporter.step(`Finishing an interrupted copy-on-write branch: ${op.source} -> ${op.target ?? '(layer)'}`)
+    await runOp(deps, root, image, project, op)
+    deps.state.update(project, (s) => void delete s.cow?.[key])
+  }
+  return ops.length
+}
+
+async function anyRoot(engine: EnginePort, op: CowOp): Promise<string | undefined> {
+  for (const name of [op.layer, op.sourceUpper, op.targetUpper, ...op.lowers]) {
+    if (!name) continue
+    const v = await engine.volume(name)
+    const root = volumeRootOf(name, v?.Mountpoint)
+    if (root) return root
+  }
+  return undefined
+}
+
+/**
+ * After a data volume was removed: its upper volume goes, and so does every layer nothing stands on any
+ * more (reference-counted by the lowers of the project's remaining overlay volumes). Never while an op is
+ * under way.
+ */
+export async function collectPieces(deps: Pick<Deps, 'engine' | 'state' | 'reporter'>, project: string, removed: VolumeInfo): Promise<string[]> {
+  const {engine} = deps
+  const gone: string[] = []
+  const upper = removed.Labels?.[COW_LABEL.upper]
+  if (upper && (await engine.volume(upper))) {
+    await engine.removeVolume(upper)
+    gone.push(upper)
+  }
+  if (Object.keys(deps.state.read(project).cow ?? {}).length > 0) return gone
+  const volumes = await engine.volumes({[LABEL.project]: project})
+  const used = new Set(volumes.flatMap((v) => lowersOf(v.Labels as Record<string, string>)))
+  for (const v of volumes) {
+    if (v.Labels?.[LABEL.kind] !== LAYER_KIND || used.has(v.Name)) continue
+    await engine.removeVolume(v.Name)
+    gone.push(v.Name)
+  }
+  for (const name of gone) deps.reporter.step(`Removed ${name === upper ? 'its upper volume' : 'layer'} ${name}`)
+  return gone
+}
