@@ -15,11 +15,12 @@ import {caCheck, check, clockCheck, diskCheck, engineIsLocal, failed, inotifyChe
 import type {Deps, DiagnosticsPort, EngineInfo} from './ports.js'
 import {findProjectRoot, loadProject, type Project} from './project.js'
 import {renderProject, type Rendered} from './render.js'
-import {DEFAULT_HELPER_IMAGE} from './volumes/copy.js'
+import {DEFAULT_HELPER_IMAGE, helperImage} from './volumes/copy.js'
+import {cloneModeOf} from './volumes/cow-mode.js'
 
 export type {CheckLevel, DoctorCheck} from './doctor-checks.js'
 
-export type DoctorDeps = Pick<Deps, 'engine' | 'compose' | 'hostPorts' | 'clock' | 'env' | 'machine' | 'git' | 'files' | 'install' | 'reporter'> & {diagnostics: DiagnosticsPort}
+export type DoctorDeps = Pick<Deps, 'engine' | 'compose' | 'hostPorts' | 'clock' | 'env' | 'machine' | 'git' | 'files' | 'install' | 'reporter' | 'state' | 'interrupts'> & {diagnostics: DiagnosticsPort}
 
 export interface DoctorReport {
   status: CheckLevel
@@ -56,6 +57,7 @@ export async function doctor(options: {cwd: string; dir?: string}, deps: DoctorD
         : project.check.level === 'fail' ? skipped('ports', `${STACK_FILE} could not be read`, undefined, 'the project check')
           : check('ports', 'ok', `no ${STACK_FILE} here: no stack's ports to check`),
     imagesCheck(project.project, rendered && 'result' in rendered ? rendered.result : undefined, Boolean(answer), deps),
+    answer ? cloneCheck(project.project, deps) : skipped('volumes', 'the engine is not reachable'),
   ])
   const checks = [
     engine.check,
@@ -67,6 +69,7 @@ export async function doctor(options: {cwd: string; dir?: string}, deps: DoctorD
     later[1],
     later[2],
     later[0],
+    later[3],
     inotifyCheck(deps.machine, diag),
     caCheck(path.join(diag.stateDir, 'tls', 'ca.crt'), diag, deps.clock.now()),
     answer ? clockCheck(answer.info.SystemTime, answer.before, answer.after) : skipped('clock', 'the engine is not reachable'),
@@ -141,6 +144,18 @@ async function gitCheck(diag: DiagnosticsPort): Promise<DoctorCheck> {
   const version = await diag.gitVersion()
   if (!version) return check('git', 'fail', 'git is not installed or not on PATH: berth needs it for branches, switch and volumes', 'Install git (sudo apt-get install git, brew install git, or https://git-scm.com/downloads).')
   return check('git', 'ok', `git ${version}`, undefined, {version})
+}
+
+/** How new branches' data volumes are made on this engine: copy-on-write, or full copies (and why). */
+async function cloneCheck(project: Project | undefined, deps: DoctorDeps): Promise<DoctorCheck> {
+  try {
+    const image = project ? helperImage(project, deps.env) : resolveImage(DEFAULT_HELPER_IMAGE, {images: parseImageMap(deps.env.BERTH_IMAGE_MAP ?? ''), registry: deps.env.BERTH_REGISTRY})
+    const mode = await cloneModeOf(deps, project?.stack.value.name ?? 'berth-doctor', image)
+    if (mode.mode === 'overlay') return check('volumes', 'ok', `new branches' data: copy-on-write (overlay volumes${mode.metacopy ? ', metacopy' : ''}; BERTH_CLONE=${mode.setting ?? 'auto'})`, undefined, {mode: mode.mode, metacopy: Boolean(mode.metacopy)})
+    return check('volumes', 'ok', `new branches' data: full copies (${mode.why})`, mode.setting === 'copy' ? undefined : 'Copy-on-write needs overlayfs in the engine\'s local volume driver (a rootful Linux engine, Docker Desktop, colima)', {mode: mode.mode, why: mode.why})
+  } catch (error) {
+    return failed('volumes', error)
+  }
 }
 
 /** The project of --dir or the nearest berth.yml; none outside a project (its checks are skipped, and said so). */
