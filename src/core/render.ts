@@ -6,6 +6,7 @@ import path from 'node:path'
 import {doorName, doorSpec, type DoorSpec} from './door.js'
 import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
+import {withStartInterval} from './healthcheck.js'
 import {resolveImage} from './images.js'
 import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
 import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
@@ -130,6 +131,8 @@ export function renderStack(req: RenderRequest): RenderResult {
   if (st.file.compose) model = deepMerge(model, st.file.compose)
   if (st.env.compose) model = deepMerge(model, st.env.compose)
   if (Object.keys(model.volumes as object).length === 0) delete model.volumes
+  // Probes every 250 ms during the start period on engines that know start_interval (API 1.44+).
+  model = withStartInterval(model, req.ctx.engineApi)
   return {project: st.project, env: st.env, compose: model, services: st.rendered, volumes: st.volumes, ports: st.ports, door: doorSpec(st.file.name, st.env.name, st.req.ctx.root, st.ports)}
 }
 
