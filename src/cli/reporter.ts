@@ -50,6 +50,7 @@ export function liveBlock(stream: NodeJS.WriteStream) {
   }
   return {
     draw(lines: string[]) {
+      if (drawn && lines.length === last.length && lines.every((l, i) => l === last[i])) return
       last = lines
       erase()
       paint(lines)
