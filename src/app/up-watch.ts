@@ -92,11 +92,14 @@ export async function watchStack(deps: WatchDeps, options: WatchOptions): Promis
       reporter.live?.(formatRows(rows))
       return
     }
+    // Without a terminal: a line when a service's state, or what its probe answers while it starts, changes.
     for (const row of rows) {
-      if (said.get(row.service) === row.status) continue
-      said.set(row.service, row.status)
+      if (row.status === 'waiting') continue
       const probe = row.probe && !row.ready && row.status !== 'created' ? ` (${row.probe})` : ''
-      reporter.info(`${row.service}: ${row.ready ? `${row.status} after ${row.seconds} s` : row.status}${probe}`)
+      const now = `${row.status}${probe}`
+      if (said.get(row.service) === now) continue
+      said.set(row.service, now)
+      reporter.info(`${row.service}: ${row.ready ? `${row.status} after ${row.seconds} s` : now}`)
     }
   }
   const tick = async () => {

@@ -8,8 +8,9 @@
  *   others wait for with `service_completed_successfully`, exiting 0 is normal);
  * - a container restarted (its restart count grew, or it is restarting);
  * - Docker gave up on its health check (unhealthy);
- * - its health probe answered with a server error (HTTP 5xx) INARROW times in a row, the first of them
- *   at least GRACE_MS ago: the app is up but broken, and waiting longer will not help.
+ * - its health probe answered with a server error (HTTP 5xx) IN_A_ROW times in a row (probes that got no
+ *   answer, refused or timed out, do not break the row), the first of them at least GRACE_MS ago: the app
+ *   is up but broken, and waiting longer will not help.
  */
 
 /** Consecutive 5xx answers of a health probe that end the wait (once GRACE_MS has passed since the first). */
@@ -145,8 +146,10 @@ export class Readiness {
     for (const run of log) {
       if (t.seen.has(run.start)) continue
       t.seen.add(run.start)
+      // Only answers count: a probe that got none (refused, timed out on a busy machine) changes nothing.
       const status = httpStatusOf(run.output)
-      if (status !== undefined && status >= 500) {
+      if (status === undefined) continue
+      if (status >= 500) {
         t.serverErrors++
         t.firstServerError ??= now
       } else {

@@ -25,6 +25,13 @@ describe('readiness: when up stops waiting', () => {
     expect(r.observe([web({health: {status: 'starting', log}})], GRACE_MS * 2).failure).toBeUndefined()
   })
 
+  it('a probe without an answer (refused, timed out) neither counts nor breaks the row', () => {
+    const r = new Readiness(new Map())
+    const log = [probe(1, 'GET / -> HTTP 500'), probe(2, 'Health check exceeded timeout (5s)'), probe(3, 'GET / -> HTTP 500'), probe(4, 'GET / -> ECONNREFUSED'), probe(5, 'GET / -> HTTP 500')]
+    r.observe([web({health: {status: 'starting', log}})], 0)
+    expect(r.observe([web({health: {status: 'starting', log}})], GRACE_MS).failure?.reason).toBe('web is unhealthy: GET / -> HTTP 500 (3 probes in a row)')
+  })
+
   it('connection errors while the app starts are not server errors', () => {
     const r = new Readiness(new Map())
     const log = [1, 2, 3, 4, 5].map((n) => probe(n, 'GET / -> ECONNREFUSED'))
