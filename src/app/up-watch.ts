@@ -83,7 +83,7 @@ export async function watchStack(deps: WatchDeps, options: WatchOptions): Promis
   const readiness = new Readiness(baseline, oneShotServices(options.compose))
   const live = Boolean(reporter.tty && reporter.live && !options.build)
   const abort = new AbortController()
-  const said = new Map<string, string>()
+  const said = new Map<string, {status: string; probes: Set<string>}>()
   let failure: Failure | undefined
   let rows: Row[] = []
 
@@ -92,14 +92,15 @@ export async function watchStack(deps: WatchDeps, options: WatchOptions): Promis
       reporter.live?.(formatRows(rows))
       return
     }
-    // Without a terminal: a line when a service's state, or what its probe answers while it starts, changes.
+    // Without a terminal: a line when a service's state changes, or its probe answers something new while it starts.
     for (const row of rows) {
       if (row.status === 'waiting') continue
       const probe = row.probe && !row.ready && row.status !== 'created' ? ` (${row.probe})` : ''
-      const now = `${row.status}${probe}`
-      if (said.get(row.service) === now) continue
-      said.set(row.service, now)
-      reporter.info(`${row.service}: ${row.ready ? `${row.status} after ${row.seconds} s` : now}`)
+      const before = said.get(row.service)
+      if (before?.status === row.status && before.probes.has(probe)) continue
+      if (before?.status === row.status) before.probes.add(probe)
+      else said.set(row.service, {status: row.status, probes: new Set([probe])})
+      reporter.info(`${row.service}: ${row.ready ? `${row.status} after ${row.seconds} s` : `${row.status}${probe}`}`)
     }
   }
   const tick = async () => {

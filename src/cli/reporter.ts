@@ -6,8 +6,13 @@ import type {Reporter} from '../app/ports.js'
 import {trace} from '../infra/trace.js'
 export type {Reporter} from '../app/ports.js'
 
+/** Whether colours (and bold) go to this stream: a terminal, NO_COLOR (or --no-color) not set, TERM not dumb. */
+export function colourOn(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
+}
+
 export function colours(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
-  const on = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb'
+  const on = colourOn(stream, env)
   const wrap = (open: number, close: number) => (s: string) => (on ? `\u001B[${open}m${s}\u001B[${close}m` : s)
   return {bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39)}
 }
