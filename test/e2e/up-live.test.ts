@@ -8,6 +8,12 @@ import {describe, expect, it} from 'vitest'
 import {berth, containersOf, useFixtures} from './harness.js'
 
 const FIXTURE = '../test/fixtures/up-live'
+
+/** When a service's container last started (ms since the epoch), from the engine. */
+async function startedAt(project: string, service: string): Promise<number> {
+  const c = (await containersOf(project)).find((x) => x.service === service)!
+  return Date.parse(execFileSync('docker', ['inspect', '--format', '{{.State.StartedAt}}', c.name], {encoding: 'utf8'}).trim())
+}
 const mode = (value: string) => (doc: {setIn(path: unknown[], value: unknown): void}) => doc.setIn(['services', 'web', 'env', 'APP_MODE'], value)
 
 describe('berth up: a live view and fail-fast', () => {
@@ -15,9 +21,12 @@ describe('berth up: a live view and fail-fast', () => {
 
   it('an app that answers HTTP 500 makes up fail within 30 s, with the status and its last log lines', async () => {
     const fx = await fixtures.stack(FIXTURE, {prefix: 't-up500', edit: mode('500')})
-    // Compose alone would wait the healthcheck's whole start period (120 s) and more; berth is killed at 30 s.
-    const r = await berth(['up'], {cwd: fx.dir, env: fx.env, timeoutMs: 30_000})
+    // Compose alone would wait the healthcheck's whole start period (120 s) and its retries.
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env, timeoutMs: 180_000})
+    const ended = Date.now()
     expect(r.code, r.stderr).toBe(6)
+    // within 30 s of the app's start (on a busy machine berth's own steps before it can take longer)
+    expect(ended - (await startedAt(fx.name, 'web')), r.stderr).toBeLessThan(30_000)
     expect(r.stderr).toMatch(/berth: error: web is unhealthy: GET \/health -> HTTP 500 \(\d+ probes in a row\)/)
     expect(r.stderr).toContain('last log lines of web:')
     expect(r.stderr).toContain("GET /health: TypeError: cannot read properties of undefined (reading 'user')")
@@ -31,8 +40,11 @@ describe('berth up: a live view and fail-fast', () => {
 
   it('an app that exits makes up fail at once with its exit code and last log lines', async () => {
     const fx = await fixtures.stack(FIXTURE, {prefix: 't-upexit', edit: mode('exit')})
-    const r = await berth(['up'], {cwd: fx.dir, env: fx.env, timeoutMs: 30_000})
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env, timeoutMs: 180_000})
+    const ended = Date.now()
     expect(r.code, r.stderr).toBe(6)
+    // at once: not the healthcheck's start period (120 s) later
+    expect(ended - (await startedAt(fx.name, 'web')), r.stderr).toBeLessThan(20_000)
     expect(r.stderr).toContain('berth: error: web exited with code 3 while starting')
     expect(r.stderr).toContain('    app starting in mode exit')
     expect(r.stderr).toContain('    Error: missing setting DATABASE_URL (the test app exits on purpose)')
