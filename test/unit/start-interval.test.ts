@@ -76,9 +76,10 @@ describe('healthcheck start_interval by the engine API version in the render con
 describe('the node template health probe', () => {
   it('prints the method, path and status or the connection error, and is healthy below HTTP 500', () => {
     const test = (services('1.45').web.healthcheck.test as string[]).join(' ')
-    expect(test).toContain("'GET '+p+' -> HTTP '+r.status")
-    expect(test).toContain('r.status<500?0:1')
+    expect(test).toContain("console.log('GET '+p+' -> '+t)")
+    expect(test).toContain("s('HTTP '+r.statusCode,r.statusCode<500?0:1)")
     expect(test).toContain("const p='/health'")
-    expect(test).toContain('e.cause&&e.cause.code')
+    expect(test).toContain("port:8000,path:p")
+    expect(test).toContain('e.code||e.message')
   })
 })
