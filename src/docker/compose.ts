@@ -187,7 +187,7 @@ function streamPlain(file: string, args: string[], env: NodeJS.ProcessEnv): Prom
     pass(child.stdout, process.stdout)
     pass(child.stderr, process.stderr)
     // A reader that went away (| head): stop the child rather than fail on EPIPE.
-    process.stdout.once('error', () => child.kill('SIGTERM'))
+    process.stdout.on('error', () => child.kill('SIGTERM'))
     // Ctrl-C reaches the child too (same process group); its exit code says so.
     const onSigint = () => undefined
     process.on('SIGINT', onSigint)
