@@ -151,9 +151,10 @@ export async function watchStack(deps: WatchDeps, options: WatchOptions): Promis
       ...(options.build ? {onStderr: (chunk: Buffer) => reporter.passthrough(chunk)} : {}),
     },
     async explain(error) {
-      // Compose may have seen an exit first: the last look (in stop) may say why.
+      // Compose may have seen an exit first: the last look (in stop) may say why. Ctrl-C stays Ctrl-C (exit 130).
       await stop()
-      return failure ? failureError(engine, failure, options.env, isBerthError(error) ? error : undefined) : error
+      if (!failure || (isBerthError(error) && error.exitCode === ExitCode.INTERRUPTED)) return error
+      return failureError(engine, failure, options.env, isBerthError(error) ? error : undefined)
     },
     stop,
   }

@@ -100,3 +100,13 @@ describe('the live block on a terminal', () => {
     expect(written.at(-1)).toBe(`${'x'.repeat(38)}…\n`)
   })
 })
+
+describe('up: the watch and Ctrl-C', () => {
+  it('an interrupted Compose stays interrupted (exit 130), whatever the last look found', async () => {
+    const web: Scripted = {id: 'w1', service: 'web', status: 'created'}
+    const watch = await watchStack({engine: engineOf([web]), clock, reporter: recorder()}, {project: 'p', compose: {}, env: 'dev'})
+    Object.assign(web, {status: 'exited', exitCode: 130, startedAt: 'T2'})
+    const interrupted = new BerthError('interrupted', {exitCode: ExitCode.INTERRUPTED})
+    expect(await watch.explain(interrupted)).toBe(interrupted)
+  })
+})
