@@ -136,7 +136,7 @@ export class Readiness {
     if (!c.health) return {row: {...row, status: 'running', ready: c.role !== 'setup' && !this.oneShot.has(c.service)}}
     const status = c.health.status
     if (status === 'unhealthy' && this.fresh(c)) return {row: {...row, status}, problem: `${c.service} is unhealthy${probe.last ? `: ${probe.last}` : ''}`}
-    if (probe.broken) return {row: {...row, status}, problem: `${c.service} is unhealthy: ${probe.last} (${t.serverErrors} probes in a row)`}
+    if (probe.broken) return {row: {...row, status: 'unhealthy'}, problem: `${c.service} is unhealthy: ${probe.last} (${t.serverErrors} probes in a row)`}
     return {row: {...row, status, ready: status === 'healthy'}}
   }
 

@@ -15,7 +15,7 @@ describe('readiness: when up stops waiting', () => {
     log.push(probe(5, 'GET /health -> HTTP 500'))
     const {failure, rows} = r.observe([web({health: {status: 'starting', log}})], 1000 + GRACE_MS)
     expect(failure).toEqual({id: 'w1', service: 'web', reason: 'web is unhealthy: GET /health -> HTTP 500 (4 probes in a row)'})
-    expect(rows[0]).toMatchObject({service: 'web', status: 'starting', probe: 'GET /health -> HTTP 500'})
+    expect(rows[0]).toMatchObject({service: 'web', status: 'unhealthy', probe: 'GET /health -> HTTP 500'})
   })
 
   it('an answer below 500 in between starts the count again', () => {
