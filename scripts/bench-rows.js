@@ -152,6 +152,8 @@ export const ROWS = [
   {id: 'render', description: 'berth render of 50 services, unchanged (render cache) vs docker compose config', run: async () => benchRender(true)},
   {id: 'render-full', description: 'berth render of 50 services, BERTH_NO_CACHE=1 vs docker compose config (information)', run: async () => benchRender(false)},
   {id: 'up', description: 'berth up of the example vs docker compose up -d --wait', run: async () => benchUp()},
+  {id: 'up-live', description: "berth up's live view vs up -q, on a terminal (example, from containers removed)", run: fromModule('./bench-uplive.js', 'benchUpLive')},
+  {id: 'start-interval', description: 'up of the example from containers removed: healthcheck start_interval vs without it', run: fromModule('./bench-uplive.js', 'benchStartInterval')},
   {id: 'switch', description: 'berth switch to a branch used before vs compose down + up -d --wait', run: fromModule('./bench-branches.js', 'benchSwitch')},
   {id: 'clone', description: 'berth volumes clone vs tar | tar in one container (throughput)', run: fromModule('./bench-branches.js', 'benchClone')},
   {id: 'debug', description: 'berth debug --break: start to breakpoint armed', run: fromModule('./bench-debug.js', 'benchDebug')},

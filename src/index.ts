@@ -53,8 +53,11 @@ export async function main(dir: string, development = false): Promise<void> {
     process.env.NODE_ENV = 'development'
     settings.debug = true
   }
+  // --no-color before anything prints (oclif's help, an unknown command): as NO_COLOR=1 (see cli/base.ts).
+  const args = process.argv.slice(2)
+  if (args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).includes('--no-color')) process.env.NO_COLOR = '1'
   try {
-    await run(process.argv.slice(2), dir)
+    await run(args, dir)
     await flush()
   } catch (error) {
     // What the commands did not catch themselves: an unknown command, mostly. oclif's exit() is an error too.

@@ -8,7 +8,7 @@ type PassDeps = RenderDeps & Pick<Deps, 'compose'>
 
 /** The stack of the environment (rendered once), after checking that every named service is in it. */
 async function stackWith(project: Project, env: string, services: string[], deps: RenderDeps) {
-  const {result} = await renderProject(project, env, deps)
+  const {result} = await renderProject(project, env, deps, {anyEngine: true})
   const names = result.services.map((s) => s.name)
   for (const service of services) {
     if (!names.includes(service)) {
@@ -18,13 +18,14 @@ async function stackWith(project: Project, env: string, services: string[], deps
   return result
 }
 
-export async function logs(project: Project, options: {env: string; services: string[]; follow?: boolean; tail?: string; timestamps?: boolean}, deps: PassDeps): Promise<number> {
+/** berth logs; `plain`: the output is not a terminal (a pipe, a file), so it carries no terminal control codes. */
+export async function logs(project: Project, options: {env: string; services: string[]; follow?: boolean; tail?: string; timestamps?: boolean; plain?: boolean}, deps: PassDeps): Promise<number> {
   const result = await stackWith(project, options.env, options.services, deps)
   const args = ['logs', '--no-color']
   if (options.follow) args.push('--follow')
   if (options.tail) args.push('--tail', options.tail)
   if (options.timestamps) args.push('--timestamps')
-  return deps.compose.passthrough({project: result.project}, [...args, ...options.services])
+  return deps.compose.passthrough({project: result.project}, [...args, ...options.services], {plain: options.plain})
 }
 
 export async function exec(project: Project, options: {env: string; service: string; command: string[]; user?: string; tty: boolean}, deps: PassDeps): Promise<number> {

@@ -62,10 +62,14 @@ export interface EnginePort {
   version(): Promise<EngineVersion>
   /** Whether the engine has this image (nothing is pulled). */
   hasImage(ref: string): Promise<boolean>
+  /** The engine's API version ("1.45"), asked once. */
+  apiVersion(): Promise<string>
   /** The engine's address as the docker CLI chose it (DOCKER_HOST, the context's), undefined for the default socket. */
   endpoint(): string | undefined
   containers(labels: Labels, all?: boolean): Promise<ContainerInfo[]>
   inspectContainer(id: string): Promise<ContainerDetails>
+  /** The last `tail` lines a container wrote (stdout and stderr, in order), as text. */
+  containerLogs(id: string, tail: number): Promise<string>
   createContainer(spec: ContainerSpec): Promise<string>
   startContainer(id: string): Promise<void>
   stopContainer(id: string): Promise<void>
@@ -117,6 +121,8 @@ export interface RunOptions {
   inheritStderr?: boolean
   /** Text for the child's stdin (a Compose file given as `-f -`). */
   input?: string
+  /** Stop the child (SIGTERM) when this aborts; the run then resolves or fails as the child ends. */
+  signal?: AbortSignal
 }
 
 export interface ComposeTarget {
@@ -130,8 +136,8 @@ export interface ComposePort {
   version(): Promise<string>
   /** Throws a BerthError (COMPOSE) with Compose's own words when it fails. */
   run(target: ComposeTarget, args: string[], options?: RunOptions): Promise<RunResult>
-  /** Hand the terminal to Compose; its exit code. */
-  passthrough(target: ComposeTarget, args: string[]): Promise<number>
+  /** Hand the terminal to Compose; its exit code. `plain`: its output is not a terminal (no control codes in it). */
+  passthrough(target: ComposeTarget, args: string[], options?: {plain?: boolean}): Promise<number>
 }
 
 // ---- git ----------------------------------------------------------------------------------------
@@ -258,6 +264,10 @@ export interface Reporter {
   passthrough(chunk: string | Buffer): void
   /** Timed lines for --debug / BERTH_DEBUG=1 only. */
   trace?(message: string): void
+  /** On a terminal only: draw these lines in place of the ones drawn last (berth up's view of the services). */
+  live?(lines: string[]): void
+  /** Leave the lines drawn last as they are; later output goes below them. */
+  endLive?(): void
 }
 
 /** Ctrl-C and SIGTERM, for use cases that must undo or record what they started. */

@@ -40,6 +40,11 @@ export interface RenderOptions {
   io?: ProjectIO
   /** The render cache; null: none. By default the installation's (none with BERTH_NO_CACHE=1 or from source). */
   cache?: RenderCache | null
+  /**
+   * The caller needs only names and labels (logs, exec, down, debug), not the file for this engine: a stored
+   * render for any engine API version will do (they differ only in healthchecks' start_interval).
+   */
+  anyEngine?: boolean
 }
 
 export function defaultOutputFile(root: string, env: string): string {
@@ -57,7 +62,7 @@ export async function composeYaml(project: Pick<Project, 'file' | 'ctx'>, result
   return composeYamlText(project.file, project.ctx.branch, result)
 }
 
-function cacheKey(opened: OpenedProject, env: string, cache: RenderCache): RenderCacheKey {
+function cacheKey(opened: OpenedProject, env: string, cache: RenderCache, engineApi?: string): RenderCacheKey {
   return {
     format: RENDER_CACHE_FORMAT,
     version: cache.version,
@@ -69,6 +74,7 @@ function cacheKey(opened: OpenedProject, env: string, cache: RenderCache): Rende
     worktreeOffset: opened.worktreeOffset,
     userConfig: opened.userConfig,
     vars: keyVars(opened.env),
+    engineApi: engineApi ?? null,
   }
 }
 
@@ -81,10 +87,11 @@ export async function renderProject(project: Project, env: string, deps: RenderD
   const started = performance.now()
   const io = options.io ?? deps.files.project
   const cache = project.opened && project.inputs && isCacheableEnv(env) ? resolveCache(options, deps) : null
-  const key = cache && project.opened ? cacheKey(project.opened, env, cache) : undefined
+  const key = cache && project.opened ? cacheKey(project.opened, env, cache, project.ctx.engineApi) : undefined
   if (cache && key) {
     const entry = parseEntry(cache.store.read(project.root, env))
-    if (cacheHit(entry, key, io, project.inputs)) {
+    const wanted = options.anyEngine && entry ? {...key, engineApi: entry.key.engineApi} : key
+    if (cacheHit(entry, wanted, io, project.inputs)) {
       deps.reporter.trace?.('render: cached')
       return {result: entry.result, yaml: entry.yaml, cached: true}
     }

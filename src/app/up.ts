@@ -14,6 +14,7 @@ import type {Project} from './project.js'
 import {defaultOutputFile, renderProject} from './render.js'
 import {validateRendered} from './validate.js'
 import {collectStatus, type StackStatus} from './status.js'
+import {watchStack} from './up-watch.js'
 import {prepareVolumes} from './volumes/prepare.js'
 
 /** Compose's progress: on a terminal it draws its own on our stderr; elsewhere plain lines, passed through and kept for errors. */
@@ -76,10 +77,15 @@ async function composeUp(project: Project, result: RenderResult, file: string, o
   if (options.build) args.push('--build')
   if (options.waitTimeout) args.push('--wait-timeout', String(options.waitTimeout))
   const early = await attachOnStart(engine, result.door, result.project)
+  // A line per service while Compose waits, and a stop at once when one exits or stays broken (up-watch.ts).
+  const watch = await watchStack(deps, {project: result.project, compose: result.compose, env: result.env.name, build: options.build})
   let attached = false
   try {
-    await deps.compose.run({project: result.project, file, projectDir: project.root}, args, composeOutput(reporter))
+    await deps.compose.run({project: result.project, file, projectDir: project.root}, args, watch.composeOptions)
+  } catch (error) {
+    throw await watch.explain(error)
   } finally {
+    await watch.stop()
     attached = await early.stop()
   }
   return attached
@@ -90,8 +96,11 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   const {engine, compose, reporter} = deps
   const name = project.stack.value.name
   // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
-  for (const p of [engine.ping(), compose.version(), doorMode(deps)]) p.catch(() => {})
-  const {result, yaml} = await renderProject(project, options.env, deps)
+  const api = engine.apiVersion()
+  for (const p of [engine.ping(), compose.version(), doorMode(deps), api]) p.catch(() => {})
+  // The engine's API version is part of the render (healthchecks' start_interval from 1.44); unknown: none.
+  const engineApi = await api.catch(() => undefined)
+  const {result, yaml} = await renderProject(engineApi ? {...project, ctx: {...project.ctx, engineApi}} : project, options.env, deps)
   await checkParity(project, result, options.strict === true, deps)
   await checkDocker(engine, compose)
   const file = defaultOutputFile(project.root, result.env.name)
@@ -140,7 +149,7 @@ export interface DownResult {
  */
 export function down(project: Project, env: string, deps: Deps): Promise<DownResult> {
   return locked(project, deps, async () => {
-    const {result} = await renderProject(project, env, deps)
+    const {result} = await renderProject(project, env, deps, {anyEngine: true})
     await checkDocker(deps.engine, deps.compose)
     const name = project.stack.value.name
     const before = await deps.engine.containers({'com.docker.compose.project': result.project})

@@ -19,6 +19,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     debug: Flags.boolean({summary: 'Print stack traces and the commands berth runs.', helpGroup: 'GLOBAL', default: false}),
+    'no-color': Flags.boolean({summary: 'No colours in the output of berth and of Compose (as NO_COLOR=1 does).', helpGroup: 'GLOBAL', default: false}),
   }
 
   protected debugMode = process.env.BERTH_DEBUG === '1'
@@ -52,6 +53,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.debugMode = true
       process.env.BERTH_DEBUG = '1'
     }
+    // berth's colours and Compose's (--ansi never) both follow NO_COLOR (https://no-color.org).
+    if ((parsed.flags as {'no-color'?: boolean})['no-color']) process.env.NO_COLOR = '1'
     return parsed as unknown as {flags: BaseFlags<T>; args: Interfaces.InferredArgs<T['args']>; argv: unknown[]}
   }
 

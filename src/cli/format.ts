@@ -1,7 +1,7 @@
 /** Human tables for read commands (the --json output is the typed object itself). */
 import Table from 'cli-table3'
 import type {ServiceStatus, StackStatus} from '../app/status.js'
-import {colours} from './reporter.js'
+import {colourOn, colours} from './reporter.js'
 
 function portsText(s: ServiceStatus): string {
   return s.ports.map((p) => `${p.host}:${p.hostPort}->${p.containerPort}`).join(', ')
@@ -11,7 +11,7 @@ export function servicesTable(services: ServiceStatus[], stream: NodeJS.WriteStr
   const c = colours(stream)
   const table = new Table({
     head: ['SERVICE', 'STATE', 'HEALTH', 'PORTS', 'URL'],
-    style: {head: stream.isTTY ? ['bold'] : [], border: [], 'padding-left': 0, 'padding-right': 0},
+    style: {head: colourOn(stream) ? ['bold'] : [], border: [], 'padding-left': 0, 'padding-right': 0},
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '   '},
   })
   for (const s of services.filter((x) => x.role !== 'setup')) {

@@ -21,7 +21,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
     const {argv, flags} = await this.parseWithBase(Logs)
     const deps = await this.deps()
     const project = await this.project(flags.dir, deps)
-    const code = await logs(project, {env: flags.env, services: argv as string[], follow: flags.follow, tail: flags.tail, timestamps: flags.timestamps}, deps)
+    const code = await logs(project, {env: flags.env, services: argv as string[], follow: flags.follow, tail: flags.tail, timestamps: flags.timestamps, plain: !process.stdout.isTTY}, deps)
     if (code !== 0) this.exit(code)
   }
 }

@@ -14,7 +14,7 @@ export const ExitCode = {
   DOCKER: 4,
   /** A pre-flight check failed: a host port is taken, a required file is missing. */
   PREFLIGHT: 5,
-  /** docker compose ran and failed; its own error is in the message. */
+  /** docker compose ran and failed (its own error is in the message), or up stopped it: a service exited, restarted or kept answering 5xx. */
   COMPOSE: 6,
   /** git refused or the work tree is not in the expected state. */
   GIT: 7,

@@ -113,4 +113,6 @@ export interface StackContext {
   cacheKeys?: Record<string, Record<string, string>>
   /** berth's runtime folder (runtime/ of the package: the inspector preload), mounted into dev Node containers. */
   runtimeDir?: string
+  /** The engine's API version ("1.45"): healthchecks get start_interval from 1.44 (src/core/healthcheck.ts); unknown: none. */
+  engineApi?: string
 }

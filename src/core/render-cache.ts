@@ -43,6 +43,8 @@ export interface RenderCacheKey {
   userConfig: string
   /** Digests of the KEY_VARS values (null: unset); the values themselves are not written to disk. */
   vars: Record<string, string | null>
+  /** The engine's API version the render was for (healthcheck start_interval); null: not known (berth render). */
+  engineApi?: string | null
 }
 
 export interface RenderCacheEntry {

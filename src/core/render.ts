@@ -6,6 +6,7 @@ import path from 'node:path'
 import {doorName, doorSpec, type DoorSpec} from './door.js'
 import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
+import {withStartInterval} from './healthcheck.js'
 import {resolveImage} from './images.js'
 import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
 import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, MountSpec, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
@@ -133,6 +134,8 @@ export function renderStack(req: RenderRequest): RenderResult {
   if (st.env.compose) model = deepMerge(model, st.env.compose)
   if (Object.keys(st.topConfigs).length > 0) model.configs = {...st.topConfigs, ...(model.configs as object)}
   if (Object.keys(model.volumes as object).length === 0) delete model.volumes
+  // Probes every 250 ms during the start period on engines that know start_interval (API 1.44+).
+  model = withStartInterval(model, req.ctx.engineApi)
   return {project: st.project, env: st.env, compose: model, services: st.rendered, volumes: st.volumes, ports: st.ports, door: doorSpec(st.file.name, st.env.name, st.req.ctx.root, st.ports)}
 }
 

@@ -4,6 +4,7 @@
  */
 import {spawn} from 'node:child_process'
 import type {ComposePort, ComposeTarget, RunOptions, RunResult} from '../app/ports.js'
+import {ansiStripper} from '../core/ansi.js'
 import {BerthError, ExitCode} from '../core/errors.js'
 
 export type {ComposeTarget, RunOptions, RunResult} from '../app/ports.js'
@@ -33,6 +34,9 @@ export function runProcess(file: string, args: string[], options: RunOptions & {
       if (!process.stdin.isTTY) child.kill('SIGINT')
     }
     process.on('SIGINT', onSigint)
+    const onAbort = () => child.kill('SIGTERM')
+    if (options.signal?.aborted) onAbort()
+    else options.signal?.addEventListener('abort', onAbort, {once: true})
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8')
       options.onStdout?.(chunk)
@@ -44,10 +48,12 @@ export function runProcess(file: string, args: string[], options: RunOptions & {
     })
     child.on('error', (error: NodeJS.ErrnoException) => {
       process.off('SIGINT', onSigint)
+      options.signal?.removeEventListener('abort', onAbort)
       reject(error)
     })
     child.on('close', (code, signal) => {
       process.off('SIGINT', onSigint)
+      options.signal?.removeEventListener('abort', onAbort)
       if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth +${(performance.now() / 1000).toFixed(3)}s] exit ${code ?? signal}: ${file} ${args[0] ?? ''} ${args.slice(1).find((a) => !a.startsWith('-')) ?? ''}\n`)
       if (interrupted) {
         reject(new BerthError('interrupted', {exitCode: ExitCode.INTERRUPTED}))
@@ -123,8 +129,10 @@ export class ComposeCli implements ComposePort {
     })
   }
 
-  private base(target: ComposeTarget, options: RunOptions = {}): string[] {
+  private base(target: ComposeTarget, options: RunOptions & {plain?: boolean} = {}): string[] {
     const args = ['compose', '-p', target.project]
+    // NO_COLOR (or --no-color, which sets it) and output for a pipe: no colours or terminal codes from Compose either.
+    if (this.env.NO_COLOR || options.plain) args.push('--ansi', 'never')
     if (options.progress) args.push('--progress', options.progress)
     if (target.file) args.push('-f', target.file)
     if (target.projectDir) args.push('--project-directory', target.projectDir)
@@ -146,12 +154,52 @@ export class ComposeCli implements ComposePort {
     return result
   }
 
-  /** Like run, but the child owns the terminal and its exit code is returned as is. */
-  async passthrough(target: ComposeTarget, args: string[]): Promise<number> {
+  /**
+   * Like run, but the child owns the terminal and its exit code is returned as is. `plain`: its output goes
+   * to a pipe or a file, so it is passed on without terminal control codes (Compose writes some regardless).
+   */
+  async passthrough(target: ComposeTarget, args: string[], options: {plain?: boolean} = {}): Promise<number> {
     await this.version()
-    const result = await runProcess(this.docker, [...this.base(target), ...args], {inherit: true, env: this.env})
+    const argv = [...this.base(target, options), ...args]
+    if (options.plain) return streamPlain(this.docker, argv, this.env)
+    const result = await runProcess(this.docker, argv, {inherit: true, env: this.env})
     return result.code
   }
+}
+
+/** Run a program with its stdout and stderr passed on as they come, without terminal control codes; its exit code. */
+function streamPlain(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth +${(performance.now() / 1000).toFixed(3)}s] run ${JSON.stringify([file, ...args])}\n`)
+    const child = spawn(file, args, {env, stdio: ['inherit', 'pipe', 'pipe']})
+    const pass = (from: NodeJS.ReadableStream | null, to: NodeJS.WriteStream) => {
+      const strip = ansiStripper()
+      from?.setEncoding('utf8')
+      from?.on('data', (chunk: string) => {
+        const text = strip.write(chunk)
+        if (text && !to.write(text)) {
+          from.pause()
+          to.once('drain', () => from.resume())
+        }
+      })
+      from?.on('end', () => to.write(strip.end()))
+    }
+    pass(child.stdout, process.stdout)
+    pass(child.stderr, process.stderr)
+    // A reader that went away (| head): stop the child rather than fail on EPIPE.
+    process.stdout.on('error', () => child.kill('SIGTERM'))
+    // Ctrl-C reaches the child too (same process group); its exit code says so.
+    const onSigint = () => undefined
+    process.on('SIGINT', onSigint)
+    child.on('error', (error) => {
+      process.off('SIGINT', onSigint)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', onSigint)
+      resolve(code ?? (signal ? 128 : 1))
+    })
+  })
 }
 
 function indent(text: string): string {

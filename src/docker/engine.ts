@@ -220,6 +220,23 @@ export class Engine implements EnginePort {
     }
   }
 
+  /** The engine's API version (`docker version`'s ApiVersion), asked once per engine object. */
+  apiVersion(): Promise<string> {
+    this.apiAnswer ??= this.version().then((v) => v.ApiVersion ?? '')
+    return this.apiAnswer
+  }
+
+  private apiAnswer?: Promise<string>
+
+  /** The last `tail` lines of a container's output (stdout and stderr interleaved as written). */
+  async containerLogs(id: string, tail: number): Promise<string> {
+    const docker = await this.docker()
+    const raw = (await this.call(() => docker.getContainer(id).logs({stdout: true, stderr: true, follow: false, tail}))) as unknown as Buffer
+    const info = await this.inspectContainer(id).catch(() => undefined)
+    // A container with a terminal (tty: true) writes a raw stream, without frame headers.
+    return info?.Config?.Tty ? raw.toString('utf8') : demux(raw)
+  }
+
   async network(name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
     const docker = await this.docker()
     try {

@@ -64,6 +64,16 @@ export class FakeEngine implements EnginePort {
   async hasImage(ref: string): Promise<boolean> {
     return this.images.has(ref)
   }
+  /** What apiVersion() answers. */
+  api = '1.45'
+  async apiVersion(): Promise<string> {
+    return this.api
+  }
+  /** What containerLogs() answers, by container id. */
+  logs: Record<string, string> = {}
+  async containerLogs(id: string, tail: number): Promise<string> {
+    return (this.logs[id] ?? '').split('\n').slice(-tail).join('\n')
+  }
   async containers(labels: Labels, all = true): Promise<ContainerInfo[]> {
     return [...this.containersById.values()].filter((c) => (all || c.State === 'running' || c.State === 'paused') && matches(c.Labels, labels)).map((c) => this.listed(c))
   }

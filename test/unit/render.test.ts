@@ -87,7 +87,7 @@ describe('render: dev', () => {
     expect(svc(r, 'web').depends_on.db).toEqual({condition: 'service_healthy'})
     expect(svc(r, 'db').healthcheck.test).toContain('pg_isready')
     expect(svc(r, 'cache').healthcheck.test).toEqual(['CMD', 'redis-cli', 'ping'])
-    expect(svc(r, 'web').healthcheck.test.join(' ')).toContain("fetch('http://127.0.0.1:8000/')")
+    expect(svc(r, 'web').healthcheck.test.join(' ')).toContain("require('http').get({host:'127.0.0.1',port:8000,path:p")
     expect(svc(r, 'web').init).toBe(true)
   })
 

@@ -13,7 +13,7 @@ export interface VscodeResult {
 
 /** Attach configurations for the dev stack's Node services, from the rendered stack (ports are deterministic). */
 export async function vscodeConfigs(project: Project, env: string, workspace: string, deps: RenderDeps, service?: string): Promise<AttachConfig[]> {
-  const {result} = await renderProject(project, env, deps)
+  const {result} = await renderProject(project, env, deps, {anyEngine: true})
   const services = result.compose.services as Record<string, {volumes?: Array<Record<string, unknown>>; working_dir?: string}>
   const out: AttachConfig[] = []
   for (const p of result.ports.filter((x) => x.role === 'inspector' && (!service || x.service === service))) {
