@@ -5,12 +5,15 @@
  */
 import {flush, handle, run, settings} from '@oclif/core'
 import Debug from './commands/debug.js'
+import Deploy from './commands/deploy.js'
+import DeployStatus from './commands/deploy/status.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
 import Logs from './commands/logs.js'
 import Render from './commands/render.js'
 import Status from './commands/status.js'
 import Switch from './commands/switch.js'
+import Undeploy from './commands/undeploy.js'
 import Up from './commands/up.js'
 import VolumesClone from './commands/volumes/clone.js'
 import VolumesLs from './commands/volumes/ls.js'
@@ -20,12 +23,15 @@ import Watch from './commands/watch.js'
 
 export const COMMANDS = {
   debug: Debug,
+  deploy: Deploy,
+  'deploy:status': DeployStatus,
   down: Down,
   exec: Exec,
   logs: Logs,
   render: Render,
   status: Status,
   switch: Switch,
+  undeploy: Undeploy,
   up: Up,
   'volumes:clone': VolumesClone,
   'volumes:ls': VolumesLs,

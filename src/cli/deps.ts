@@ -7,6 +7,7 @@ import type {Deps, Reporter} from '../app/ports.js'
 import {ComposeCli} from '../docker/compose.js'
 import {composeFingerprint, fileVersionMemo} from '../docker/compose-memo.js'
 import {Engine} from '../docker/engine.js'
+import {SwarmCli} from '../docker/swarm.js'
 import {processInterrupts, systemClock} from '../infra/clock.js'
 import {hostDebugNet} from '../infra/debug-net.js'
 import {diskFiles} from '../infra/files.js'
@@ -27,8 +28,9 @@ export function realCompose(env: NodeJS.ProcessEnv = process.env): ComposeCli {
 }
 
 export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.ProcessEnv = process.env): Deps {
+  const engine = new Engine()
   return {
-    engine: new Engine(),
+    engine,
     compose: realCompose(env),
     git: gitAdapter(env),
     state: fileState(env),
@@ -42,6 +44,7 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     prompt: terminalPrompt,
     watcher: chokidarWatcher,
     debug: hostDebugNet,
+    swarm: new SwarmCli(() => engine.docker(), checkSetting('BERTH_DOCKER_CLI', env.BERTH_DOCKER_CLI) ?? 'docker', env),
     env,
     machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
   }

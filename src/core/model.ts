@@ -56,6 +56,8 @@ export interface StackFile {
   images?: Record<string, string>
   registry?: string
   bind?: string
+  /** The Swarm target (render --target swarm, deploy). */
+  swarm?: {publish?: 'ingress' | 'host'}
   services: Record<string, ServiceSpec>
   environments?: Record<string, EnvironmentSpec>
   compose?: Record<string, unknown>
