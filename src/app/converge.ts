@@ -29,7 +29,7 @@ export async function converge(stack: SwarmStack, before: SwarmServiceStatus[], 
     const pending: string[] = []
     for (const want of stack.services) {
       const s = services.find((x) => x.name === want.name)
-      const line = s ? await judge(stack.name, s, earlier.get(want.name), tasks, deps) : 'waiting for the service'
+      const line = s ? await judge(stack.name, s, earlier.get(want.name), tasks, deps, clock.now()) : 'waiting for the service'
       if (said.get(want.name) !== line) {
         reporter.info(`  ${want.name}: ${line}`)
         said.set(want.name, line)
@@ -48,10 +48,20 @@ export async function converge(stack: SwarmStack, before: SwarmServiceStatus[], 
 }
 
 /** A service's state in one line ("converged: 2/2 running"); throws when it failed. */
-async function judge(stack: string, s: SwarmServiceStatus, earlierUpdate: string | undefined, tasks: SwarmTask[], deps: Pick<Deps, 'swarm'>): Promise<string> {
+const rollbackSeen = new Map<string, number>()
+const ROLLBACK_WAIT = 60_000
+
+function rollbackWaited(id: string, now: number): boolean {
+  if (!rollbackSeen.has(id)) rollbackSeen.set(id, now)
+  return now - rollbackSeen.get(id)! > ROLLBACK_WAIT
+}
+
+async function judge(stack: string, s: SwarmServiceStatus, earlierUpdate: string | undefined, tasks: SwarmTask[], deps: Pick<Deps, 'swarm'>, now: number): Promise<string> {
   const update = s.update && s.update.startedAt !== earlierUpdate ? s.update : undefined
   const mine = tasks.filter((t) => t.service === s.id)
   if (update && (update.state === 'rollback_completed' || update.state === 'rollback_paused' || update.state === 'paused')) {
+    // Rolled back: the error once the previous spec runs again (up to ROLLBACK_WAIT after the rollback).
+    if (update.state === 'rollback_completed' && s.running < s.wanted && !rollbackWaited(s.id, now)) return `${s.running}/${s.wanted} running, rolled back, restarting the previous version`
     const failed = latestFailed(mine)
     const rolled = update.state === 'paused' ? 'was paused' : 'failed and was rolled back'
     throw await failure(`the update of ${s.name} ${rolled}`, stack, failed, deps, update.message)

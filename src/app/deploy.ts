@@ -10,6 +10,9 @@ import {parseEnvFile} from '../core/env-file.js'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {clone} from '../core/merge.js'
 import {LABEL} from '../core/naming.js'
+
+/** The id of the image a built service runs (on its tasks' containers). */
+export const IMAGE_ID_LABEL = 'dev.berth.image-id'
 import {converge, type ConvergeOptions} from './converge.js'
 import {locked} from './locked.js'
 import type {Deps, SwarmState} from './ports.js'
@@ -57,14 +60,16 @@ async function deployStack(project: Project, options: DeployOptions, deps: Deps)
   const first = before.length === 0
 
   await buildImages(project, rendered, deps)
-  await checkImages(rendered, images, deps, true)
+  const yaml = withImageIds(rendered, await checkImages(rendered, images, deps, true))
+  const bind = project.stack.value.bind ?? rendered.result.env.bind ?? '127.0.0.1'
+  if (rendered.stack.services.some((s) => s.ports.length > 0)) reporter.warn(`A swarm publishes ports on every address of every node: bind (${bind}) applies to berth up only; firewall the nodes.`)
   reporter.info(images === 'local' ? 'Single-node swarm: the services run the images on this engine (no registry needed).' : `Swarm of ${info.nodes} nodes: every image is pulled from its registry by each node.`)
 
   const created: {volumes: string[]; secrets: string[]} = {volumes: [], secrets: []}
   try {
     await makeVolumesAndSecrets(project, rendered, deps, created)
     reporter.step(`${first ? 'Deploying' : 'Updating'} stack ${rendered.stack.name} (${rendered.stack.services.length} services)`)
-    await swarm.deployStack(rendered.stack.name, rendered.yaml, deployEnv(project, rendered, deps), images === 'registry')
+    await swarm.deployStack(rendered.stack.name, yaml, deployEnv(project, rendered, deps), images === 'registry')
     await converge(rendered.stack, before, options, deps)
   } catch (error) {
     if (first) await removeFirst(rendered.stack.name, created, deps)
@@ -82,7 +87,8 @@ async function deployStack(project: Project, options: DeployOptions, deps: Deps)
  * Every image where every node can get it. A single-node swarm runs the images of this engine: each must be
  * here (built ones after the build). A bigger swarm pulls: an image berth builds needs a registry.
  */
-async function checkImages(rendered: SwarmRendered, images: 'local' | 'registry', deps: Deps, afterBuild: boolean): Promise<void> {
+async function checkImages(rendered: SwarmRendered, images: 'local' | 'registry', deps: Deps, afterBuild: boolean): Promise<Map<string, string>> {
+  const ids = new Map<string, string>()
   for (const s of rendered.stack.services) {
     if (s.built && !afterBuild) continue
     if (images === 'registry') {
@@ -94,13 +100,27 @@ async function checkImages(rendered: SwarmRendered, images: 'local' | 'registry'
       }
       continue
     }
-    if (!(await deps.swarm.imageExists(s.image))) {
+    const id = await deps.swarm.imageId(s.image)
+    if (s.built && id) ids.set(s.name, id)
+    if (!id) {
       throw new BerthError(`service "${s.name}": the image ${s.image} is not on this engine, and a single-node swarm without a registry cannot get it`, {
         exitCode: ExitCode.PREFLIGHT,
         hints: ['Map it to an image you have (BERTH_IMAGE_MAP="node:20=local/node:20", images: in berth.yml), or load it: docker load -i FILE.'],
       })
     }
   }
+  return ids
+}
+
+/**
+ * A built image keeps its tag when its content changes: its id goes into a label of the service's tasks,
+ * so that a new build is a new task spec (a rolling update) and the same build none.
+ */
+export function withImageIds(rendered: SwarmRendered, ids: Map<string, string>): string {
+  if (ids.size === 0) return rendered.yaml
+  const services = rendered.stack.model.services as Record<string, Record<string, unknown>>
+  for (const [name, id] of ids) services[name].labels = {...(services[name].labels as Record<string, string>), [IMAGE_ID_LABEL]: id}
+  return `${rendered.yaml.slice(0, rendered.yaml.search(/^[^#]/m))}${composeBody(rendered.stack.model)}`
 }
 
 /** Services with a build: built by Compose, tagged with the name the stack file runs. */

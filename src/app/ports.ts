@@ -319,7 +319,8 @@ export interface SwarmPort {
   services(stack: string): Promise<SwarmServiceStatus[]>
   tasks(stack: string): Promise<SwarmTask[]>
   taskLogs(taskId: string, lines: number): Promise<string>
-  imageExists(ref: string): Promise<boolean>
+  /** The image's id on this engine; undefined when it is not here. */
+  imageId(ref: string): Promise<string | undefined>
   ensureSecret(name: string, value: string, labels: Record<string, string>): Promise<'created' | 'existed'>
   removeSecret(name: string): Promise<void>
   secrets(labels: Record<string, string>): Promise<string[]>

@@ -32,6 +32,7 @@ export async function renderSwarm(project: Project, env: string, deps: RenderDep
     projectName: project.stack.value.name,
     branch: project.ctx.branch,
     publishMode: project.stack.value.swarm?.publish,
+    endpointMode: project.stack.value.swarm?.endpoint_mode,
     envFiles,
     locate: (service) => (project.stack.value.services[service] ? src.locateKey(['services', service]) : undefined),
   })

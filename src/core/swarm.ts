@@ -23,6 +23,8 @@ export interface SwarmOptions {
   branch: string | null
   /** How ports are published (berth.yml `swarm.publish`; ingress by default). */
   publishMode?: PublishMode
+  /** berth.yml `swarm.endpoint_mode` (vip by default: Swarm's own). */
+  endpointMode?: 'vip' | 'dnsrr'
   /** Each env_file of the model (absolute path, as written there) read into KEY -> value. */
   envFiles?: Record<string, Record<string, string>>
   /** Where a service is set in berth.yml (for error positions). */
@@ -85,7 +87,9 @@ export function swarmStack(result: RenderResult, options: SwarmOptions): SwarmSt
     checkMounts(name, service, result, options)
     const ports = publishedPorts(name, result, options.publishMode ?? 'ingress')
     const replicas = wantedReplicas(service)
-    const swarmService = toSwarmService(service, image, ports, replicas, result.volumes.some((v) => v.service === name && v.kind === 'data'))
+    const hasData = result.volumes.some((v) => v.service === name && v.kind === 'data')
+    // Host-mode ports: a new task cannot take the port while the old one holds it on the node (stop-first).
+    const swarmService = toSwarmService(service, image, ports, replicas, hasData || ports.some((p) => p.mode === 'host'), hasData, options.endpointMode)
     addSecrets(name, swarmService, service, options, out, topSecrets)
     services[name] = swarmService
     out.services.push({name, image, built, replicas, ports})
@@ -162,7 +166,7 @@ function resources(service: Record<string, unknown>, deploy: Record<string, unkn
   return Object.keys(own).length > 0 ? own : undefined
 }
 
-function toSwarmService(service: Record<string, unknown>, image: string, ports: SwarmService['ports'], replicas: number, hasData: boolean): Record<string, unknown> {
+function toSwarmService(service: Record<string, unknown>, image: string, ports: SwarmService['ports'], replicas: number, stopFirst: boolean, hasData: boolean, endpointMode?: 'vip' | 'dnsrr'): Record<string, unknown> {
   const deploy = isPlainObject(service.deploy) ? clone(service.deploy) : {}
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(service)) if (!DROPPED.includes(key) && key !== 'deploy' && key !== 'ports') out[key] = value
@@ -174,7 +178,7 @@ function toSwarmService(service: Record<string, unknown>, image: string, ports: 
   out.labels = labels
   if (ports.length > 0) out.ports = ports.map((p) => ({target: p.target, published: p.published, protocol: 'tcp', mode: p.mode}))
   // A service with a data volume is never run twice at once on its data (stop-first), and stays on one node.
-  const order = hasData ? 'stop-first' : 'start-first'
+  const order = stopFirst ? 'stop-first' : 'start-first'
   const res = resources(service, deploy)
   const placement = hasData ? {constraints: ['node.role == manager']} : undefined
   out.deploy = {
@@ -186,6 +190,7 @@ function toSwarmService(service: Record<string, unknown>, image: string, ports: 
     restart_policy: {condition: restartCondition(service.restart), delay: '2s', window: '10s'},
     ...(res ? {resources: res} : {}),
     ...(placement && !deploy.placement ? {placement} : {}),
+    ...(endpointMode && !deploy.endpoint_mode ? {endpoint_mode: endpointMode} : {}),
   }
   if (!res) delete (out.deploy as Record<string, unknown>).resources
   return out

@@ -92,12 +92,11 @@ export class SwarmCli implements SwarmPort {
     return `${result.stdout}${result.stderr}`.trim()
   }
 
-  async imageExists(ref: string): Promise<boolean> {
+  async imageId(ref: string): Promise<string | undefined> {
     try {
-      await (await this.docker()).getImage(ref).inspect()
-      return true
+      return (await (await this.docker()).getImage(ref).inspect()).Id
     } catch (error) {
-      if ((error as {statusCode?: number}).statusCode === 404) return false
+      if ((error as {statusCode?: number}).statusCode === 404) return undefined
       throw error
     }
   }
