@@ -328,6 +328,13 @@ export interface SwarmPort {
   stacks(): Promise<Array<{name: string; labels: Record<string, string>; services: number}>>
 }
 
+/** The docker contexts of this machine, and an engine client for each (berth status --all-contexts). */
+export interface ContextsPort {
+  /** `docker context ls`: names and endpoints. */
+  list(): Promise<Array<{name: string; endpoint: string}>>
+  engine(name: string): EnginePort
+}
+
 // ---- All of them ------------------------------------------------------------------------------------
 
 export interface Deps {
@@ -346,6 +353,7 @@ export interface Deps {
   watcher: FileWatcherPort
   debug: DebugNetPort
   swarm: SwarmPort
+  contexts: ContextsPort
   /** The environment berth runs in (variables berth reads: BERTH_*, DOCKER_*). */
   env: NodeJS.ProcessEnv
   machine: MachineFacts

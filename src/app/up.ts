@@ -9,6 +9,7 @@ import {settleHealth, waitHealthy} from './health.js'
 import {locked} from './locked.js'
 import type {Deps, Reporter, RunOptions} from './ports.js'
 import {checkDocker, checkPorts, portSiblings} from './preflight.js'
+import {refuseBindMountsOnRemote} from './remote.js'
 import type {Project} from './project.js'
 import {defaultOutputFile, renderProject} from './render.js'
 import {validateRendered} from './validate.js'
@@ -87,6 +88,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
   for (const p of [engine.ping(), compose.version(), doorMode(deps)]) p.catch(() => {})
   const {result, yaml} = await renderProject(project, options.env, deps)
+  refuseBindMountsOnRemote(result, deps)
   await checkDocker(engine, compose)
   const file = defaultOutputFile(project.root, result.env.name)
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)

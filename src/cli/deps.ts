@@ -8,6 +8,7 @@ import {ComposeCli} from '../docker/compose.js'
 import {composeFingerprint, fileVersionMemo} from '../docker/compose-memo.js'
 import {Engine} from '../docker/engine.js'
 import {SwarmCli} from '../docker/swarm.js'
+import {dockerContexts} from '../docker/contexts.js'
 import {processInterrupts, systemClock} from '../infra/clock.js'
 import {hostDebugNet} from '../infra/debug-net.js'
 import {diskFiles} from '../infra/files.js'
@@ -28,7 +29,8 @@ export function realCompose(env: NodeJS.ProcessEnv = process.env): ComposeCli {
 }
 
 export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.ProcessEnv = process.env): Deps {
-  const engine = new Engine()
+  const engine = new Engine(undefined, env)
+  const cli = checkSetting('BERTH_DOCKER_CLI', env.BERTH_DOCKER_CLI) ?? 'docker'
   return {
     engine,
     compose: realCompose(env),
@@ -44,7 +46,8 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     prompt: terminalPrompt,
     watcher: chokidarWatcher,
     debug: hostDebugNet,
-    swarm: new SwarmCli(() => engine.docker(), checkSetting('BERTH_DOCKER_CLI', env.BERTH_DOCKER_CLI) ?? 'docker', env),
+    swarm: new SwarmCli(() => engine.docker(), cli, env),
+    contexts: dockerContexts(cli, env),
     env,
     machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
   }
