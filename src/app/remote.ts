@@ -23,7 +23,9 @@ export function remoteEngine(deps: Pick<Deps, 'engine' | 'env'>): string | undef
 export function refuseBindMountsOnRemote(result: RenderResult, deps: Pick<Deps, 'engine' | 'env'>): void {
   const remote = remoteEngine(deps)
   if (!remote) return
+  const setups = new Set(result.services.filter((s) => s.role === 'setup').map((s) => s.name))
   for (const [name, service] of Object.entries(result.compose.services as Record<string, Record<string, unknown>>)) {
+    if (setups.has(name)) continue
     const bind = ((service.volumes as unknown[]) ?? []).find((m) => (isPlainObject(m) ? m.type === 'bind' : typeof m === 'string' && /^[./~]/.test(m)))
     if (!bind) continue
     const where = isPlainObject(bind) ? String(bind.source) : String(bind).split(':')[0]
