@@ -73,7 +73,7 @@ export class SwarmCli implements SwarmPort {
 
   async tasks(stack: string): Promise<SwarmTask[]> {
     const docker = await this.docker()
-    const tasks = (await docker.listTasks({filters: {label: [`${NAMESPACE}=${stack}`]}})) as Array<Record<string, any>>
+    const tasks = (await docker.listTasks({filters: {label: [`${NAMESPACE}=${stack}`]}})) as TaskInfo[]
     return tasks.map((t) => ({
       id: t.ID,
       service: t.ServiceID,
@@ -136,4 +136,14 @@ export class SwarmCli implements SwarmPort {
 function specKey(spec: unknown): string {
   const s = (spec ?? {}) as {ContainerSpec?: unknown; ForceUpdate?: number}
   return JSON.stringify([s.ContainerSpec ?? null, s.ForceUpdate ?? 0])
+}
+
+/** What berth reads of a task (the engine's /tasks answer). */
+interface TaskInfo {
+  ID: string
+  ServiceID: string
+  Slot?: number
+  DesiredState?: string
+  Spec?: unknown
+  Status?: {State?: string; Err?: string; Message?: string; Timestamp?: string}
 }

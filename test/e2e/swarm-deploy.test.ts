@@ -31,6 +31,8 @@ function stackServices(fx: TestStack): string[] {
   return docker(['service', 'ls', '--filter', `label=dev.berth.project=${fx.name}`, '--format', '{{.Name}}']).split('\n').filter(Boolean)
 }
 
+const status0 = (stdout: string) => stdout.trim().split('\n').at(-1)!
+
 function edit(fx: TestStack, change: (doc: ReturnType<typeof parseDocument>) => void): void {
   const file = path.join(fx.dir, 'berth.yml')
   const doc = parseDocument(readFileSync(file, 'utf8'))
@@ -58,9 +60,17 @@ describe('berth deploy on a single-node swarm', () => {
   const env = {BERTH_IMAGE_MAP: LOCAL_IMAGES}
 
   it('converges, answers, rolls an update, rolls a broken version back, and undeploy keeps the volumes', async () => {
-    const fx = await fixtures.stack('shop', {prefix: 't-swarm', edit: (doc) => doc.set('swarm', SWARM)})
+    const fx = await fixtures.stack('shop', {
+      prefix: 't-swarm',
+      edit: (doc) => {
+        doc.set('swarm', SWARM)
+        doc.setIn(['services', 'web', 'env_file'], 'web.env')
+      },
+    })
     undeployLater(fx)
     const url = fx.url('/api/stats', 28000)
+    const secret = `s3cr3t-${Math.random().toString(36).slice(2)}`
+    writeFileSync(path.join(fx.dir, 'web.env'), `API_TOKEN=${secret}\nLOG_FORMAT=json\n`)
 
     // The stack file passes the docker CLI's own stack loader.
     await fx.ok(['render', 'stage', '--target', 'swarm', '--check'], {env})
@@ -69,6 +79,13 @@ describe('berth deploy on a single-node swarm', () => {
     expect(first.stderr).toContain('Single-node swarm: the services run the images on this engine')
     expect(first.stderr).toMatch(/web: converged: 1\/1 running/)
     expect(await stats(url)).toMatchObject({deployEnv: 'STAGE', visits: 1})
+    // The env file's secret-looking value is a Swarm secret, never in the stack file or the service's spec.
+    const stack = status0(first.stdout)
+    expect(readFileSync(path.join(fx.dir, '.berth', 'stage.stack.yml'), 'utf8')).not.toContain(secret)
+    expect(docker(['service', 'inspect', `${stack}_web`])).not.toContain(secret)
+    const web = docker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${stack}_web`]).split('\n')[0]
+    expect(docker(['exec', web, 'cat', '/run/secrets/API_TOKEN'])).toBe(secret)
+    expect(docker(['exec', web, 'printenv', 'API_TOKEN_FILE', 'LOG_FORMAT'])).toBe('/run/secrets/API_TOKEN\njson')
     const status = JSON.parse((await fx.ok(['deploy', 'status', 'stage', '--json'], {env})).stdout)
     expect(status.stacks[0].services.map((s: {service: string; running: number; wanted: number}) => `${s.service} ${s.running}/${s.wanted}`)).toEqual(['cache 1/1', 'db 1/1', 'web 1/1'])
 
