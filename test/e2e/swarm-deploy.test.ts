@@ -140,6 +140,18 @@ describe('berth deploy on a single-node swarm', () => {
 
     expect(stackServices(fx)).toEqual([])
     expect(await volumesOf(fx.name)).toEqual([])
+
+    // A first deploy that does not converge is removed: the stack, and the volumes it made.
+    edit(fx, (doc) => {
+      doc.delete('compose')
+      doc.setIn(['environments', 'stage'], {services: {web: {command: ['node', '-e', 'console.error("no start"); process.exit(4)']}}})
+    })
+    const crash = await fx.run(['deploy', 'stage', '--timeout', '120'], {env})
+    expect(crash.code, crash.stderr).toBe(10)
+    expect(crash.stderr).toMatch(/berth: error: web does not start: task \w+ \(slot 1\) failed: task: non-zero exit \(4\)/)
+    expect(crash.stderr).toContain('no start')
+    expect(stackServices(fx)).toEqual([])
+    expect(await volumesOf(fx.name)).toEqual([])
   }, 300_000)
 })
 

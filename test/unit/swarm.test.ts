@@ -86,7 +86,10 @@ describe('render --target swarm', () => {
     expect(svc(s, 'web').ports).toEqual([{target: 8000, published: 28000, protocol: 'tcp', mode: 'ingress'}])
     expect(svc(s, 'db').ports).toBeUndefined()
     expect(svc(s, 'cache').ports).toBeUndefined()
-    expect(svc(stage(SHOP, {publishMode: 'host'}), 'web').ports[0].mode).toBe('host')
+    const host = svc(stage(SHOP, {publishMode: 'host', endpointMode: 'dnsrr'}), 'web')
+    expect(host.ports[0].mode).toBe('host')
+    expect(host.deploy.update_config.order).toBe('stop-first') // the new task cannot take the port first
+    expect(host.deploy.endpoint_mode).toBe('dnsrr')
     expect(s.model.networks).toMatchObject({default: {driver: 'overlay'}})
   })
 
