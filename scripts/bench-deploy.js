@@ -22,6 +22,7 @@ async function gone(stack) {
 
 export async function benchDeploy() {
   const madeSwarm = docker(['info', '--format', '{{.Swarm.LocalNodeState}}']) === 'inactive'
+  const hadGwBridge = docker(['network', 'ls', '-q', '--filter', 'name=^docker_gwbridge$']) !== ''
   if (madeSwarm) docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-benchdeploy-'))
   cpSync(path.join(root, 'stacks/shop'), dir, {recursive: true, filter: (s) => !/node_modules|\.berth$/.test(s)})
@@ -81,5 +82,7 @@ export async function benchDeploy() {
     if (images.length) spawnSync('docker', ['image', 'rm', '-f', ...new Set(images)], {stdio: 'ignore'})
     rmSync(dir, {recursive: true, force: true})
     if (madeSwarm) docker(['swarm', 'leave', '--force'])
+    // swarm init made the bridge to the overlay networks; leaving keeps it.
+    if (madeSwarm && !hadGwBridge) spawnSync('docker', ['network', 'rm', 'docker_gwbridge'], {stdio: 'ignore'})
   }
 }

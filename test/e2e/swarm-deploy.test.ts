@@ -15,14 +15,19 @@ import {httpGet, LOCAL_IMAGES, useFixtures, volumesOf, type TestStack} from './h
 const docker = (args: string[]) => execFileSync('docker', args, {encoding: 'utf8'}).trim()
 
 let madeSwarm = false
+let hadGwBridge = true
 beforeAll(() => {
+  hadGwBridge = docker(['network', 'ls', '-q', '--filter', 'name=^docker_gwbridge$']) !== ''
   if (docker(['info', '--format', '{{.Swarm.LocalNodeState}}']) === 'inactive') {
     docker(['swarm', 'init', '--advertise-addr', '127.0.0.1'])
     madeSwarm = true
   }
 }, 60_000)
 afterAll(() => {
-  if (madeSwarm) docker(['swarm', 'leave', '--force'])
+  if (!madeSwarm) return
+  docker(['swarm', 'leave', '--force'])
+  // swarm init made the bridge to the overlay networks; leaving keeps it.
+  if (!hadGwBridge) execFileSync('docker', ['network', 'rm', 'docker_gwbridge'], {stdio: 'ignore'})
 }, 60_000)
 
 const SWARM = {publish: 'host', endpoint_mode: 'dnsrr'}
