@@ -157,6 +157,7 @@ export const ROWS = [
   {id: 'switch', description: 'berth switch to a branch used before vs compose down + up -d --wait', run: fromModule('./bench-branches.js', 'benchSwitch')},
   {id: 'clone', description: 'berth volumes clone vs tar | tar in one container (throughput)', run: fromModule('./bench-branches.js', 'benchClone')},
   {id: 'debug', description: 'berth debug --break: start to breakpoint armed', run: fromModule('./bench-debug.js', 'benchDebug')},
+  {id: 'deploy', description: 'berth deploy stage of the example (images present) vs docker stack deploy + polling docker service ls', run: fromModule('./bench-deploy.js', 'benchDeploy')},
   {id: 'door', description: 'the front door vs a port Docker publishes: keep-alive req/s, p50, a 100 MB download', run: fromModule('./bench-door.js', 'benchDoor')},
   {id: 'init', description: 'berth init --yes in a repository of 50,000 files (node_modules included): under 2 s', run: fromModule('./bench-init.js', 'benchInit')},
   {id: 'diff', description: 'berth diff dev qa of 50 services (cached renders) vs docker compose config of one file', run: fromModule('./bench-diff.js', 'benchDiff')},

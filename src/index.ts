@@ -7,6 +7,8 @@ import {flush, handle, run, settings} from '@oclif/core'
 import Debug from './commands/debug.js'
 import Doctor from './commands/doctor.js'
 import Diff from './commands/diff.js'
+import Deploy from './commands/deploy.js'
+import DeployStatus from './commands/deploy/status.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
 import Init from './commands/init.js'
@@ -18,6 +20,7 @@ import SnapshotRm from './commands/snapshot/rm.js'
 import SnapshotSave from './commands/snapshot/save.js'
 import Status from './commands/status.js'
 import Switch from './commands/switch.js'
+import Undeploy from './commands/undeploy.js'
 import Up from './commands/up.js'
 import VolumesClone from './commands/volumes/clone.js'
 import VolumesLs from './commands/volumes/ls.js'
@@ -29,6 +32,8 @@ export const COMMANDS = {
   debug: Debug,
   doctor: Doctor,
   diff: Diff,
+  deploy: Deploy,
+  'deploy:status': DeployStatus,
   down: Down,
   exec: Exec,
   init: Init,
@@ -40,6 +45,7 @@ export const COMMANDS = {
   'snapshot:save': SnapshotSave,
   status: Status,
   switch: Switch,
+  undeploy: Undeploy,
   up: Up,
   'volumes:clone': VolumesClone,
   'volumes:ls': VolumesLs,

@@ -358,6 +358,68 @@ export interface DiagnosticsPort {
   stateDir: string
 }
 
+// ---- Docker Swarm (the docker CLI's stack commands, the engine's services and tasks) -----------------
+
+export interface SwarmState {
+  /** inactive, active, pending, error, locked */
+  state: string
+  /** This engine is a manager (can deploy stacks). */
+  manager: boolean
+  nodes: number
+}
+
+export interface SwarmServiceStatus {
+  id: string
+  /** The stack's name for it (its com.docker.stack.namespace label removed): "web". */
+  name: string
+  image: string
+  wanted: number
+  /** Tasks running the service's current spec (healthy when it has a healthcheck). */
+  running: number
+  update?: {state: string; startedAt?: string; message?: string}
+  ports: Array<{published: number; target: number; mode: string}>
+  /** Whether each task of the current spec is that spec (a copy of the service's task template). */
+  specKey: string
+}
+
+export interface SwarmTask {
+  id: string
+  service: string
+  slot?: number
+  state: string
+  desired: string
+  error?: string
+  message?: string
+  at?: string
+  specKey: string
+}
+
+export interface SwarmPort {
+  info(): Promise<SwarmState>
+  /** `docker stack config -c -`: throws a BerthError (CONFIG) with the CLI's words when the file is refused. */
+  checkStack(yaml: string): Promise<void>
+  /** `docker stack deploy --prune --with-registry-auth`; env: variables the file references. */
+  deployStack(name: string, yaml: string, env: Record<string, string>, resolveImages: boolean): Promise<void>
+  removeStack(name: string): Promise<void>
+  services(stack: string): Promise<SwarmServiceStatus[]>
+  tasks(stack: string): Promise<SwarmTask[]>
+  taskLogs(taskId: string, lines: number): Promise<string>
+  /** The image's id on this engine; undefined when it is not here. */
+  imageId(ref: string): Promise<string | undefined>
+  ensureSecret(name: string, value: string, labels: Record<string, string>): Promise<'created' | 'existed'>
+  removeSecret(name: string): Promise<void>
+  secrets(labels: Record<string, string>): Promise<string[]>
+  /** Stack names with berth labels (dev.berth.project), with their labels. */
+  stacks(): Promise<Array<{name: string; labels: Record<string, string>; services: number}>>
+}
+
+/** The docker contexts of this machine, and an engine client for each (berth status --all-contexts). */
+export interface ContextsPort {
+  /** `docker context ls`: names and endpoints. */
+  list(): Promise<Array<{name: string; endpoint: string}>>
+  engine(name: string): EnginePort
+}
+
 // ---- All of them ------------------------------------------------------------------------------------
 
 export interface Deps {
@@ -375,6 +437,8 @@ export interface Deps {
   prompt: Prompt
   watcher: FileWatcherPort
   debug: DebugNetPort
+  swarm: SwarmPort
+  contexts: ContextsPort
   /** The environment berth runs in (variables berth reads: BERTH_*, DOCKER_*). */
   env: NodeJS.ProcessEnv
   machine: MachineFacts

@@ -10,6 +10,7 @@ import {locked} from './locked.js'
 import {checkParity} from './parity.js'
 import type {Deps, Reporter, RunOptions} from './ports.js'
 import {checkDocker, checkPorts, portSiblings} from './preflight.js'
+import {refuseBindMountsOnRemote} from './remote.js'
 import type {Project} from './project.js'
 import {defaultOutputFile, renderProject} from './render.js'
 import {validateRendered} from './validate.js'
@@ -102,6 +103,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   const engineApi = await api.catch(() => undefined)
   const {result, yaml} = await renderProject(engineApi ? {...project, ctx: {...project.ctx, engineApi}} : project, options.env, deps)
   await checkParity(project, result, options.strict === true, deps)
+  refuseBindMountsOnRemote(result, deps)
   await checkDocker(engine, compose)
   const file = defaultOutputFile(project.root, result.env.name)
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)

@@ -20,6 +20,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }),
     debug: Flags.boolean({summary: 'Print stack traces and the commands berth runs.', helpGroup: 'GLOBAL', default: false}),
     'no-color': Flags.boolean({summary: 'No colours in the output of berth and of Compose (as NO_COLOR=1 does).', helpGroup: 'GLOBAL', default: false}),
+    context: Flags.string({
+      summary: 'The docker context of the engine to use (as docker --context; default: DOCKER_CONTEXT, DOCKER_HOST, the current context).',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected debugMode = process.env.BERTH_DEBUG === '1'
@@ -49,6 +53,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected async parseWithBase(command: T): Promise<{flags: BaseFlags<T>; args: Interfaces.InferredArgs<T['args']>; argv: unknown[]}> {
     const parsed = await this.parse(command as unknown as typeof Command)
+    const context = (parsed.flags as {context?: string}).context
+    // The engine client and every docker/Compose child follow DOCKER_CONTEXT (src/docker/context.ts); DOCKER_HOST would win over it.
+    if (context) {
+      process.env.DOCKER_CONTEXT = context
+      delete process.env.DOCKER_HOST
+    }
     if ((parsed.flags as {debug?: boolean}).debug) {
       this.debugMode = true
       process.env.BERTH_DEBUG = '1'

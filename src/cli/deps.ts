@@ -7,6 +7,8 @@ import type {Deps, DiagnosticsPort, Reporter} from '../app/ports.js'
 import {ComposeCli} from '../docker/compose.js'
 import {composeFingerprint, fileVersionMemo} from '../docker/compose-memo.js'
 import {Engine} from '../docker/engine.js'
+import {SwarmCli} from '../docker/swarm.js'
+import {dockerContexts} from '../docker/contexts.js'
 import {processInterrupts, systemClock} from '../infra/clock.js'
 import {hostDebugNet} from '../infra/debug-net.js'
 import {hostDiagnostics} from '../infra/diagnostics.js'
@@ -28,8 +30,10 @@ export function realCompose(env: NodeJS.ProcessEnv = process.env): ComposeCli {
 }
 
 export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.ProcessEnv = process.env): Deps {
+  const engine = new Engine(undefined, env)
+  const cli = checkSetting('BERTH_DOCKER_CLI', env.BERTH_DOCKER_CLI) ?? 'docker'
   return {
-    engine: new Engine(),
+    engine,
     compose: realCompose(env),
     git: gitAdapter(env),
     state: fileState(env),
@@ -43,6 +47,8 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     prompt: terminalPrompt,
     watcher: chokidarWatcher,
     debug: hostDebugNet,
+    swarm: new SwarmCli(() => engine.docker(), cli, env),
+    contexts: dockerContexts(cli, env),
     env,
     machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
   }

@@ -12,6 +12,7 @@ export default class Render extends BaseCommand<typeof Render> {
     '<%= config.bin %> <%= command.id %> qa --stdout',
     '<%= config.bin %> <%= command.id %> --check',
     '<%= config.bin %> <%= command.id %> stage --out stage.compose.yml',
+    '<%= config.bin %> <%= command.id %> stage --target swarm --check',
   ]
   static override args = {
     env: Args.string({description: 'Environment: dev, qa, stage or one defined in berth.yml.', default: 'dev'}),
@@ -19,12 +20,27 @@ export default class Render extends BaseCommand<typeof Render> {
   static override flags = {
     stdout: Flags.boolean({summary: 'Print the Compose file instead of writing it.', exclusive: ['out']}),
     out: Flags.string({char: 'o', summary: 'Write to this file instead of .berth/ENV.compose.yml.'}),
-    check: Flags.boolean({summary: 'Also validate the result with docker compose config --quiet.'}),
+    check: Flags.boolean({summary: 'Also validate the result with docker compose config --quiet (docker stack config for --target swarm).'}),
+    target: Flags.string({summary: 'compose: a Compose file for berth up; swarm: a stack file for docker stack deploy (.berth/ENV.stack.yml).', options: ['compose', 'swarm'], default: 'compose'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Render)
     const deps = await this.deps()
+    if (flags.target === 'swarm') {
+      const {renderSwarm, defaultStackFile} = await import('../app/swarm-render.js')
+      const project = await this.project(flags.dir, deps)
+      const {yaml, result} = await renderSwarm(project, args.env, deps)
+      if (flags.check) await deps.swarm.checkStack(yaml)
+      if (flags.stdout) {
+        process.stdout.write(yaml)
+        return
+      }
+      const file = flags.out ? path.resolve(flags.out) : defaultStackFile(project.root, result.env.name)
+      deps.files.writeGenerated(file, yaml)
+      process.stdout.write(`${path.relative(process.cwd(), file) || file}\n`)
+      return
+    }
     if (flags.check) {
       // The check names berth.yml lines: it needs the parsed project, not only the cached render.
       const {renderAndCheck} = await import('../app/validate.js')

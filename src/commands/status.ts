@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {recoverIfIdle} from '../app/recover.js'
 import {collectStatus} from '../app/status.js'
+import type {Deps} from '../app/ports.js'
 import {BaseCommand} from '../cli/base.js'
 
 export default class Status extends BaseCommand<typeof Status> {
@@ -10,12 +11,14 @@ export default class Status extends BaseCommand<typeof Status> {
   static override flags = {
     json: Flags.boolean({summary: 'Print the result as JSON.'}),
     all: Flags.boolean({summary: 'Every berth stack on this engine, of any project.'}),
+    'all-contexts': Flags.boolean({summary: 'The stacks on the engine of every docker context (docker context ls), not only the current one.', exclusive: ['context']}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parseWithBase(Status)
     const deps = await this.deps()
     const project = flags.all ? undefined : await this.project(flags.dir, deps)
+    if (flags['all-contexts']) return this.allContexts(project?.stack.value.name, flags.json, deps)
     await deps.engine.ping()
     if (project) await recoverIfIdle(project.stack.value.name, deps)
     const stacks = await collectStatus(deps.engine, {project: project?.stack.value.name})
@@ -30,5 +33,26 @@ export default class Status extends BaseCommand<typeof Status> {
     // cli-table3 is loaded only when a table is printed (not on every start-up).
     const {stacksText} = await import('../cli/format.js')
     process.stdout.write(`${stacksText(stacks)}\n`)
+  }
+
+  /** Each context's engine asked in turn; one that cannot be reached is said so, the others still listed. */
+  private async allContexts(project: string | undefined, json: boolean, deps: Deps): Promise<void> {
+    const out: Array<{context: string; endpoint: string; stacks?: Awaited<ReturnType<typeof collectStatus>>; error?: string}> = []
+    for (const c of await deps.contexts.list()) {
+      try {
+        const engine = deps.contexts.engine(c.name)
+        await engine.ping()
+        out.push({context: c.name, endpoint: c.endpoint, stacks: await collectStatus(engine, {project})})
+      } catch (error) {
+        out.push({context: c.name, endpoint: c.endpoint, error: (error as Error).message})
+      }
+    }
+    if (json) {
+      this.printJson({project: project ?? null, contexts: out})
+      return
+    }
+    const {stacksText} = await import('../cli/format.js')
+    const parts = out.map((c) => `context ${c.context} (${c.endpoint || 'default'})\n${c.error ? `  unreachable: ${c.error}` : c.stacks!.length ? stacksText(c.stacks!) : '  no berth stack'}`)
+    process.stdout.write(`${parts.join('\n\n')}\n`)
   }
 }

@@ -22,6 +22,8 @@ export const ExitCode = {
   LOCKED: 8,
   /** Refused: it would overwrite or lose data (a volume that exists already). */
   REFUSED: 9,
+  /** A Swarm deploy did not converge: an update rolled back, or a service's tasks kept failing. */
+  DEPLOY: 10,
   /** Interrupted by Ctrl-C (SIGINT) after cleaning up. */
   INTERRUPTED: 130,
 } as const

@@ -66,6 +66,8 @@ export interface StackFile {
   images?: Record<string, string>
   registry?: string
   bind?: string
+  /** The Swarm target (render --target swarm, deploy). */
+  swarm?: {publish?: 'ingress' | 'host'; endpoint_mode?: 'vip' | 'dnsrr'}
   services: Record<string, ServiceSpec>
   environments?: Record<string, EnvironmentSpec>
   compose?: Record<string, unknown>

@@ -29,7 +29,11 @@ export class Engine implements EnginePort {
   /** Where the engine is, for messages (the docker CLI's choice: DOCKER_HOST, else the current context). */
   private address = describeEndpoint({context: 'default'})
 
-  constructor(private readonly factory?: () => Promise<Dockerode>) {}
+  constructor(
+    private readonly factory?: () => Promise<Dockerode>,
+    /** Where DOCKER_HOST / DOCKER_CONTEXT are read (another context's engine: its own). */
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   docker(): Promise<Dockerode> {
     this.client ??= (this.factory ?? (() => this.connectLikeTheCli()))()
@@ -38,7 +42,7 @@ export class Engine implements EnginePort {
 
   /** The engine the docker CLI and Compose use, so berth and Compose never look at two different engines. */
   private async connectLikeTheCli(): Promise<Dockerode> {
-    const endpoint = resolveEngineEndpoint()
+    const endpoint = resolveEngineEndpoint(this.env)
     this.address = describeEndpoint(endpoint)
     const options = dockerodeOptions(endpoint)
     const Docker = (await import('dockerode')).default
@@ -189,7 +193,7 @@ export class Engine implements EnginePort {
 
   /** The engine's address as the docker CLI chose it (DOCKER_HOST, else the current context's). */
   endpoint(): string | undefined {
-    return resolveEngineEndpoint().host ?? process.env.DOCKER_HOST
+    return resolveEngineEndpoint(this.env).host ?? this.env.DOCKER_HOST
   }
 
   /** The engine's `docker info` (asked once per engine object). */

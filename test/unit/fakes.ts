@@ -53,6 +53,8 @@ export function testDeps(overrides: Partial<Deps> = {}, env: NodeJS.ProcessEnv =
     prompt: nobodyToAsk,
     watcher: refusing('watcher'),
     debug: refusing('debug'),
+    swarm: refusing('swarm'),
+    contexts: refusing('contexts'),
     env,
     machine: {platform: 'linux', hostname: 'test-machine', release: '6.0.0'},
     ...overrides,
