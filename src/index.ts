@@ -11,6 +11,8 @@ import Logs from './commands/logs.js'
 import Render from './commands/render.js'
 import Status from './commands/status.js'
 import Switch from './commands/switch.js'
+import TlsCa from './commands/tls/ca.js'
+import TlsTrust from './commands/tls/trust.js'
 import Up from './commands/up.js'
 import VolumesClone from './commands/volumes/clone.js'
 import VolumesLs from './commands/volumes/ls.js'
@@ -26,6 +28,8 @@ export const COMMANDS = {
   render: Render,
   status: Status,
   switch: Switch,
+  'tls:ca': TlsCa,
+  'tls:trust': TlsTrust,
   up: Up,
   'volumes:clone': VolumesClone,
   'volumes:ls': VolumesLs,

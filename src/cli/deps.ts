@@ -15,6 +15,7 @@ import {fileLock} from '../infra/lock.js'
 import {installation} from '../infra/paths.js'
 import {hostPorts} from '../infra/ports.js'
 import {fileState} from '../infra/state.js'
+import {fileTls} from '../infra/tls.js'
 import {chokidarWatcher} from '../infra/watcher.js'
 import {terminalPrompt} from './prompt.js'
 import {silentReporter} from './reporter.js'
@@ -41,6 +42,7 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     prompt: terminalPrompt,
     watcher: chokidarWatcher,
     debug: hostDebugNet,
+    tls: fileTls(env),
     env,
     machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
   }

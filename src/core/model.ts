@@ -19,6 +19,12 @@ export interface VolumeSpec {
   modes?: Mode[]
 }
 
+/** Fixed host ports of a service's https front door (instead of its app port + 443 and + 80). */
+export interface TlsSpec {
+  https_port?: number
+  http_port?: number
+}
+
 export interface ServiceSpec {
   template?: string
   enabled?: boolean
@@ -34,6 +40,8 @@ export interface ServiceSpec {
   depends_on?: string[]
   volumes?: Record<string, string | VolumeSpec | null>
   params?: Record<string, unknown>
+  /** Where the environment has tls: false leaves this service plain http; an object fixes its https and redirect ports. */
+  tls?: boolean | TlsSpec
   compose?: Record<string, unknown>
 }
 
@@ -43,6 +51,8 @@ export interface EnvironmentSpec {
   mode?: Mode
   port_offset?: number
   bind?: string
+  /** The front door terminates https for the HTTP services (with berth's local CA) and redirects http to it. */
+  tls?: boolean
   vars?: Record<string, EnvValue>
   services?: Record<string, ServiceSpec>
   compose?: Record<string, unknown>
@@ -81,6 +91,7 @@ export interface EnvironmentProfile {
   mode: Mode
   port_offset: number
   bind?: string
+  tls?: boolean
   vars: Record<string, EnvValue>
   services: Record<string, ServiceSpec>
   compose?: Record<string, unknown>

@@ -44,6 +44,7 @@ export function testDeps(overrides: Partial<Deps> = {}, env: NodeJS.ProcessEnv =
     prompt: {confirm: async () => undefined},
     watcher: refusing('watcher'),
     debug: refusing('debug'),
+    tls: refusing('tls'),
     env,
     machine: {platform: 'linux', hostname: 'test-machine', release: '6.0.0'},
     ...overrides,
