@@ -165,6 +165,7 @@ function forwardedHeaders(req, route) {
   headers['x-forwarded-proto'] = 'https'
   if (req.headers.host) headers['x-forwarded-host'] = req.headers.host
   headers['x-forwarded-port'] = String(route.listen)
+  headers.connection = 'keep-alive'
   return headers
 }
 
@@ -219,11 +220,11 @@ function trackHttps(route, socket) {
 }
 
 function httpsServer(route) {
-  const server = https.createServer({cert: process.env.BERTH_DOOR_TLS_CERT, key: process.env.BERTH_DOOR_TLS_KEY, keepAliveTimeout: 30_000}, (req, res) => proxy(route, req, res))
-  server.on('secureConnection', (socket) => {
-    socket.setNoDelay(true)
-    trackHttps(route, socket)
-  })
+  // noDelay on the TCP socket under TLS (a TLS socket's own setNoDelay does not reach it): the headers and the
+  // body of an answer are two TLS records, and Nagle would hold the second one back for the client's ACK.
+  const options = {cert: process.env.BERTH_DOOR_TLS_CERT, key: process.env.BERTH_DOOR_TLS_KEY, noDelay: true, keepAliveTimeout: 30_000}
+  const server = https.createServer(options, (req, res) => proxy(route, req, res))
+  server.on('secureConnection', (socket) => trackHttps(route, socket))
   server.on('upgrade', (req, socket, head) => upgrade(route, req, socket, head))
   server.on('tlsClientError', (_error, socket) => socket.destroy())
   return server

@@ -156,6 +156,7 @@ export const ROWS = [
   {id: 'clone', description: 'berth volumes clone vs tar | tar in one container (throughput)', run: fromModule('./bench-branches.js', 'benchClone')},
   {id: 'debug', description: 'berth debug --break: start to breakpoint armed', run: fromModule('./bench-debug.js', 'benchDebug')},
   {id: 'door', description: 'the front door vs a port Docker publishes: keep-alive req/s, p50, a 100 MB download', run: fromModule('./bench-door.js', 'benchDoor')},
+  {id: 'door-tls', description: 'https through the front door vs plain http on a port Docker publishes, same app: keep-alive req/s', run: fromModule('./bench-door-tls.js', 'benchDoorTls')},
   {
     id: 'parse',
     description: 'berth render of a 5 MB berth.yml (50,000-entry env, BERTH_NO_CACHE=1) vs docker compose config; and < 2 s',
