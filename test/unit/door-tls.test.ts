@@ -75,8 +75,12 @@ describe('the https front door', () => {
       ['b', '127.0.0.2'],
     ]) {
       const server = http.createServer((req, res) => {
-        res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({replica: name, url: req.url, proto: req.headers['x-forwarded-proto'], for: req.headers['x-forwarded-for'], host: req.headers['x-forwarded-host']}))
+        let length = 0
+        req.on('data', (d: Buffer) => (length += d.length))
+        req.on('end', () => {
+          res.setHeader('content-type', 'application/json')
+          res.end(JSON.stringify({replica: name, url: req.url, proto: req.headers['x-forwarded-proto'], for: req.headers['x-forwarded-for'], host: req.headers['x-forwarded-host'], length}))
+        })
       })
       server.on('upgrade', (_req, socket) => {
         socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n')
@@ -114,13 +118,42 @@ describe('the https front door', () => {
     rmSync(state, {recursive: true, force: true})
   })
 
-  it('serves https with a certificate of berth\'s CA, and the replicas answer in turn over kept-alive connections', async () => {
-    const agent = new https.Agent({keepAlive: true, ca, maxSockets: 1})
+  it("serves https with a certificate of berth's CA; new connections take the replicas in turn, a kept-alive one stays with its replica", async () => {
     const seen: string[] = []
-    for (let i = 0; i < 4; i++) seen.push(JSON.parse((await get(`https://127.0.0.1:${port.https}/page`, {agent})).body).replica)
+    for (let i = 0; i < 4; i++) seen.push(JSON.parse((await get(`https://127.0.0.1:${port.https}/page`, {ca, agent: false})).body).replica)
     expect(seen).toEqual(seen[0] === 'a' ? ['a', 'b', 'a', 'b'] : ['b', 'a', 'b', 'a'])
+    const agent = new https.Agent({keepAlive: true, ca, maxSockets: 1})
+    const kept = new Set<string>()
+    for (let i = 0; i < 3; i++) kept.add(JSON.parse((await get(`https://127.0.0.1:${port.https}/page`, {agent})).body).replica)
+    expect(kept.size).toBe(1)
+    agent.destroy()
     const localhost = await get(`https://localhost:${port.https}/`, {ca})
     expect(localhost.status).toBe(200)
+  })
+
+  it('finds where each request ends on a kept-alive connection: a body of a given length, a chunked one, then a plain GET', async () => {
+    const agent = new https.Agent({keepAlive: true, ca, maxSockets: 1})
+    const send = (method: string, body: string | undefined, headers: Record<string, string> = {}) =>
+      new Promise<Answer>((resolve, reject) => {
+        const req = https.request({host: '127.0.0.1', port: port.https, path: `/${method}`, method, agent, headers}, (res) => {
+          let text = ''
+          res.on('data', (d) => (text += d))
+          res.on('end', () => resolve({status: res.statusCode ?? 0, headers: res.headers, body: text}))
+        })
+        req.on('error', reject)
+        if (body !== undefined && headers['transfer-encoding']) {
+          req.write(body.slice(0, 3))
+          req.write(body.slice(3))
+        } else if (body !== undefined) req.write(body)
+        req.end()
+      })
+    const sized = JSON.parse((await send('POST', 'x'.repeat(70_000), {'content-length': '70000'})).body)
+    expect(sized).toMatchObject({url: '/POST', proto: 'https', length: 70_000})
+    const chunked = JSON.parse((await send('PUT', 'hello world', {'transfer-encoding': 'chunked'})).body)
+    expect(chunked).toMatchObject({url: '/PUT', proto: 'https', length: 11})
+    const plain = JSON.parse((await send('GET', undefined)).body)
+    expect(plain).toMatchObject({url: '/GET', proto: 'https', length: 0})
+    expect(new Set([sized.replica, chunked.replica, plain.replica]).size).toBe(1) // one connection throughout
     agent.destroy()
   })
 
@@ -174,17 +207,25 @@ describe('the https front door', () => {
     expect(seen[0]).toBe(seen[2])
   })
 
-  it('on SIGHUP with a changed table, drops https connections and sends new requests only to the replicas listed', async () => {
-    const agent = new https.Agent({keepAlive: true, ca, maxSockets: 1})
-    await get(`https://127.0.0.1:${port.https}/`, {agent})
-    const [socket] = Object.values(agent.sockets).flat().concat(Object.values(agent.freeSockets).flat())
-    const closed = new Promise<void>((r) => socket!.once('close', () => r()))
+  it('on SIGHUP with a changed table, drops the https connections to a replica no longer listed, keeps the others', async () => {
+    // Two kept-alive connections, one to each replica.
+    const agents = [new https.Agent({keepAlive: true, ca, maxSockets: 1}), new https.Agent({keepAlive: true, ca, maxSockets: 1})]
+    const replicaOf = new Map<https.Agent, string>()
+    for (const agent of agents) replicaOf.set(agent, JSON.parse((await get(`https://127.0.0.1:${port.https}/`, {agent})).body).replica)
+    expect(new Set(replicaOf.values())).toEqual(new Set(['a', 'b']))
+    const socketOf = (agent: https.Agent) => Object.values(agent.freeSockets).flat()[0]!
+    const toA = agents.find((a) => replicaOf.get(a) === 'a')!
+    const toB = agents.find((a) => replicaOf.get(a) === 'b')!
+    const keptSocket = socketOf(toB)
+    const closed = new Promise<void>((r) => socketOf(toA).once('close', () => r()))
     writeFileSync(table, JSON.stringify({web: ['127.0.0.2'], db: ['127.0.0.1', '127.0.0.2']}))
     door.kill('SIGHUP')
     await closed
+    expect(JSON.parse((await get(`https://127.0.0.1:${port.https}/`, {agent: toB})).body).replica).toBe('b')
+    expect(socketOf(toB)).toBe(keptSocket)
     const seen = new Set<string>()
-    for (let i = 0; i < 4; i++) seen.add(JSON.parse((await get(`https://127.0.0.1:${port.https}/`, {agent})).body).replica)
+    for (let i = 0; i < 4; i++) seen.add(JSON.parse((await get(`https://127.0.0.1:${port.https}/`, {ca, agent: false})).body).replica)
     expect([...seen]).toEqual(['b'])
-    agent.destroy()
+    for (const agent of agents) agent.destroy()
   })
 })
