@@ -22,9 +22,13 @@ const IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:1
 const IMAGE = 'local/node:20'
 const PORT = 8000
 
+// The client's own TLS work is most of a 2-vCPU machine's time at these rates (a profile of the door showed it
+// 80% idle while one autocannon thread was saturated): both sides get the same two worker threads.
+const WORKERS = Number(process.env.BENCH_TLS_WORKERS ?? 2)
+
 async function keepAlive(url, seconds) {
   const autocannon = (await import('autocannon')).default
-  const result = await autocannon({url, connections: 10, duration: seconds})
+  const result = await autocannon({url, connections: 10, duration: seconds, ...(WORKERS > 0 ? {workers: WORKERS} : {})})
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`autocannon on ${url}: ${result.errors} errors, ${result.non2xx} non-2xx`)
   return result.requests.average
 }
