@@ -22,9 +22,9 @@ const IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:1
 const IMAGE = 'local/node:20'
 const PORT = 8000
 
-// The client's own TLS work is most of a 2-vCPU machine's time at these rates (a profile of the door showed it
-// 80% idle while one autocannon thread was saturated): both sides get the same two worker threads.
-const WORKERS = Number(process.env.BENCH_TLS_WORKERS ?? 2)
+// BENCH_TLS_WORKERS=N: autocannon worker threads on both sides (default none: one client thread, whose own TLS
+// work is counted against the https side; a profile of the door showed it mostly idle meanwhile).
+const WORKERS = Number(process.env.BENCH_TLS_WORKERS ?? 0)
 
 async function keepAlive(url, seconds) {
   const autocannon = (await import('autocannon')).default
@@ -75,7 +75,9 @@ export async function benchDoorTls({rounds = Number(process.env.BENCH_DOOR_ROUND
     const mode = (await run('docker', ['ps', '--filter', `label=dev.berth.project=${name}`, '--filter', 'label=dev.berth.role=door', '--format', '{{.Label "dev.berth.door.mode"}}'])).trim() || 'published'
     const ca = (await run(process.execPath, [cli, 'tls', 'ca'], {cwd: dir, env: berthEnv})).trim()
     const direct = await freePort(31000)
-    await run('docker', ['run', '-d', '--name', directName, '--init', '--label', `dev.berth.project=${name}`, '-p', `127.0.0.1:${direct}:${PORT}`, '-v', `${path.join(dir, 'app')}:/src:ro`, '-w', '/src', IMAGE, 'node', 'server.js'])
+    // On a network of its own, as Compose would put it (and not on docker0, which another tool may have broken).
+    await run('docker', ['network', 'create', '--label', `dev.berth.project=${name}`, `${name}-net`])
+    await run('docker', ['run', '-d', '--name', directName, '--network', `${name}-net`, '--init', '--label', `dev.berth.project=${name}`, '-p', `127.0.0.1:${direct}:${PORT}`, '-v', `${path.join(dir, 'app')}:/src:ro`, '-w', '/src', IMAGE, 'node', 'server.js'])
     await reachable(direct)
     await reachableTls(door, (await import('node:fs')).readFileSync(ca))
     const sides = [
