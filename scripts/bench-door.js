@@ -27,10 +27,10 @@ const IMAGE = 'local/node:20'
 const PORT = 8000
 const DOWNLOAD_MB = 100
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 // The server: "/" answers "ok" (keep-alive), "/big" streams DOWNLOAD_MB MB in 64 KB chunks.
-const SERVER = `const http = require('node:http')
+export const SERVER = `const http = require('node:http')
 const chunk = Buffer.alloc(65536, 120)
 http.createServer((req, res) => {
   if (req.url !== '/big') return res.end('ok')
@@ -42,7 +42,7 @@ http.createServer((req, res) => {
 process.on('SIGTERM', () => process.exit(0))
 `
 
-function run(file, args, options = {}) {
+export function run(file, args, options = {}) {
   return new Promise((resolve, reject) =>
     execFile(file, args, {encoding: 'utf8', maxBuffer: 1 << 26, ...options}, (e, stdout, stderr) => (e ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout))),
   )
@@ -57,7 +57,7 @@ function canBind(port) {
 }
 
 const picked = new Set()
-async function freePort(base) {
+export async function freePort(base) {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = base + Math.floor(Math.random() * 200) * 100
     if (picked.has(port)) continue
@@ -80,7 +80,7 @@ function answers(port) {
 }
 
 /** Poll until GET / answers on the port. */
-async function reachable(port, timeoutMs = 60_000) {
+export async function reachable(port, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs
   while (!(await answers(port))) {
     if (Date.now() > until) throw new Error(`nothing answers on 127.0.0.1:${port}`)
@@ -132,7 +132,7 @@ function writeStack(dir, name) {
   git(['commit', '-qm', 'bench'])
 }
 
-async function cleanup(name, direct, dirs) {
+export async function cleanup(name, direct, dirs) {
   const ids = async (args) => (await run('docker', args).catch(() => '')).split('\n').filter(Boolean)
   const label = `label=dev.berth.project=${name}`
   await run('docker', ['rm', '-f', '-v', direct]).catch(() => undefined)

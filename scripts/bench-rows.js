@@ -161,6 +161,7 @@ export const ROWS = [
   {id: 'door', description: 'the front door vs a port Docker publishes: keep-alive req/s, p50, a 100 MB download', run: fromModule('./bench-door.js', 'benchDoor')},
   {id: 'init', description: 'berth init --yes in a repository of 50,000 files (node_modules included): under 2 s', run: fromModule('./bench-init.js', 'benchInit')},
   {id: 'diff', description: 'berth diff dev qa of 50 services (cached renders) vs docker compose config of one file', run: fromModule('./bench-diff.js', 'benchDiff')},
+  {id: 'door-tls', description: 'https through the front door vs plain http on a port Docker publishes, same app: keep-alive req/s', run: fromModule('./bench-door-tls.js', 'benchDoorTls')},
   {
     id: 'parse',
     description: 'berth render of a 5 MB berth.yml (50,000-entry env, BERTH_NO_CACHE=1) vs docker compose config; and < 2 s',

@@ -21,6 +21,8 @@ import SnapshotSave from './commands/snapshot/save.js'
 import Status from './commands/status.js'
 import Switch from './commands/switch.js'
 import Undeploy from './commands/undeploy.js'
+import TlsCa from './commands/tls/ca.js'
+import TlsTrust from './commands/tls/trust.js'
 import Up from './commands/up.js'
 import VolumesClone from './commands/volumes/clone.js'
 import VolumesLs from './commands/volumes/ls.js'
@@ -46,6 +48,8 @@ export const COMMANDS = {
   status: Status,
   switch: Switch,
   undeploy: Undeploy,
+  'tls:ca': TlsCa,
+  'tls:trust': TlsTrust,
   up: Up,
   'volumes:clone': VolumesClone,
   'volumes:ls': VolumesLs,

@@ -240,6 +240,34 @@ export interface HostPortsPort {
   describeListener(port: number): string | undefined
 }
 
+/** berth's local certificate authority and the certificates it signs (src/infra/tls.ts). The CA key never leaves this machine. */
+export interface TlsPort {
+  /** The CA, created once under berth's state folder (ca.crt, and ca.key with mode 0600). */
+  ca(): Promise<TlsAuthority>
+  /** The project's certificate for localhost, 127.0.0.1 and ::1, signed by the CA; made again only when it is no longer valid. */
+  leaf(project: string): Promise<TlsLeaf>
+  /** /etc/os-release's ID and ID_LIKE on Linux (which trust commands fit), else undefined. */
+  linuxFamily(): string[] | undefined
+}
+
+export interface TlsAuthority {
+  /** Absolute path of ca.crt. */
+  certFile: string
+  /** Whether this call created it. */
+  created: boolean
+  /** SHA-256 fingerprint (AA:BB:...). */
+  fingerprint: string
+  notAfter: string
+}
+
+export interface TlsLeaf {
+  /** PEM. */
+  cert: string
+  key: string
+  fingerprint: string
+  notAfter: string
+}
+
 /** Facts of the machine berth runs on (the front door's mode depends on them). */
 export interface MachineFacts {
   platform: string
@@ -439,6 +467,7 @@ export interface Deps {
   debug: DebugNetPort
   swarm: SwarmPort
   contexts: ContextsPort
+  tls: TlsPort
   /** The environment berth runs in (variables berth reads: BERTH_*, DOCKER_*). */
   env: NodeJS.ProcessEnv
   machine: MachineFacts

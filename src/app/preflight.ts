@@ -67,9 +67,11 @@ function hostDoorPorts(c: ContainerInfo): number[] {
 }
 
 function portTaken(p: PortBinding, holder: string): BerthError {
-  return new BerthError(`port ${p.host} on ${p.bind} (service ${p.service}) is already in use by ${holder}`, {
+  const what = p.role === 'https' ? ' (its https port)' : p.role === 'redirect' ? ' (its http-to-https redirect)' : ''
+  const key = p.role === 'https' ? 'tls: {https_port: N}' : p.role === 'redirect' ? 'tls: {http_port: N}' : 'host_port'
+  return new BerthError(`port ${p.host} on ${p.bind} (service ${p.service}${what}) is already in use by ${holder}`, {
     exitCode: ExitCode.PREFLIGHT,
-    hints: [`Stop ${holder}, or publish ${p.service} elsewhere: set host_port under services.${p.service} in berth.yml, or BERTH_PORT_OFFSET=1000 for every port.`],
+    hints: [`Stop ${holder}, or publish ${p.service} elsewhere: set ${key} under services.${p.service} in berth.yml, or BERTH_PORT_OFFSET=1000 for every port.`],
   })
 }
 

@@ -7,6 +7,8 @@ export interface PortStatus {
   host: string
   hostPort: number
   containerPort: number
+  /** https: the front door terminates TLS here; redirect: it answers http with a redirect to the https port. */
+  kind?: 'https' | 'redirect'
 }
 
 export interface ServiceStatus {
@@ -16,6 +18,7 @@ export interface ServiceStatus {
   state: string
   health: string
   ports: PortStatus[]
+  /** The service's page: its https URL where the environment has tls (qa, stage), else http. */
   url?: string
   /** Host port of the Node inspector (127.0.0.1), from the container's label. */
   inspector?: number
@@ -65,7 +68,7 @@ function health(c: ContainerInfo): string {
 }
 
 /** The routes of each running door, by door name (from the door's label). */
-export type DoorRoutes = Map<string, Array<{listen: number; bind: string; service?: string; host: string; port: number}>>
+export type DoorRoutes = Map<string, Array<{listen: number; bind: string; service?: string; host: string; port: number; role?: string}>>
 
 /** The ports through which a container is reached: the door's routes to it while it is attached, and any it publishes itself. */
 function portsOf(c: ContainerInfo, doors: DoorRoutes): PortStatus[] {
@@ -73,7 +76,9 @@ function portsOf(c: ContainerInfo, doors: DoorRoutes): PortStatus[] {
   const door = labels[LABEL.door]
   const routes = door && c.State === 'running' && c.NetworkSettings?.Networks?.[door] ? (doors.get(door) ?? []) : []
   // `service` is in the routes of doors made by this berth; older ones named the service in `host`.
-  const routed = routes.filter((r) => (r.service ?? r.host) === labels[LABEL.service]).map((r) => ({host: r.bind, hostPort: r.listen, containerPort: r.port}))
+  const routed = routes
+    .filter((r) => (r.service ?? r.host) === labels[LABEL.service])
+    .map((r) => ({host: r.bind, hostPort: r.listen, containerPort: r.port, ...(r.role === 'https' || r.role === 'redirect' ? {kind: r.role} : {})}))
   const own = (c.Ports ?? []).filter((p) => p.PublicPort).map((p) => ({host: p.IP ?? '', hostPort: p.PublicPort, containerPort: p.PrivatePort}))
   return [...routed, ...own]
 }

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import {DEFAULT_KEEP_WARM} from '../core/door.js'
 import type {RenderResult} from '../core/render.js'
 import {doorMode} from './door/host.js'
-import {attachOnStart, attachRouted, ensureDoor, refreshDoor, removeDoorIfIdle} from './door/routing.js'
+import {attachOnStart, attachRouted, doorCertificate, ensureDoor, refreshDoor, removeDoorIfIdle} from './door/routing.js'
 import {canResumeWarm, freezeOthers, retireStack, stopOthers, thawStack, trimWarm} from './door/warm.js'
 import {settleHealth, waitHealthy} from './health.js'
 import {locked} from './locked.js'
@@ -109,6 +109,8 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)
   // Nothing has changed yet: a file Compose would refuse stops here, before it is even written.
   await validateRendered(project, result, yaml, file, digest, deps)
+  // https routes: the project's certificate (berth's local CA made once) before anything changes.
+  const leaf = await doorCertificate(project, result.door, deps)
   await clearTheWay(project, result, deps)
   deps.files.writeGenerated(file, yaml)
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.
@@ -117,7 +119,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   const warm = !options.build && (await canResumeWarm(deps, result, digest, name))
   let healthyNow = new Set<string>()
   let attachedEarly = false
-  const doorReady = ensureDoor(project, result, deps)
+  const doorReady = ensureDoor(project, result, deps, leaf)
   doorReady.catch(() => undefined)
   if (warm) {
     const resumed = (await thawStack(deps, result.project, name)).length

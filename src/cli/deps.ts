@@ -18,6 +18,7 @@ import {fileLock} from '../infra/lock.js'
 import {installation} from '../infra/paths.js'
 import {hostPorts} from '../infra/ports.js'
 import {fileState} from '../infra/state.js'
+import {fileTls} from '../infra/tls.js'
 import {chokidarWatcher} from '../infra/watcher.js'
 import {terminalPrompt} from './prompt.js'
 import {silentReporter} from './reporter.js'
@@ -49,6 +50,7 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     debug: hostDebugNet,
     swarm: new SwarmCli(() => engine.docker(), cli, env),
     contexts: dockerContexts(cli, env),
+    tls: fileTls(env),
     env,
     machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
   }

@@ -4,7 +4,7 @@ import type {ServiceStatus, StackStatus} from '../app/status.js'
 import {colourOn, colours} from './reporter.js'
 
 function portsText(s: ServiceStatus): string {
-  return s.ports.map((p) => `${p.host}:${p.hostPort}->${p.containerPort}`).join(', ')
+  return s.ports.map((p) => `${p.host}:${p.hostPort}->${p.containerPort}${p.kind ? ` (${p.kind})` : ''}`).join(', ')
 }
 
 export function servicesTable(services: ServiceStatus[], stream: NodeJS.WriteStream = process.stdout): string {

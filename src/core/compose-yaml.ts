@@ -14,7 +14,9 @@ export function composeYamlText(stackFile: string, branch: string | null, result
   ]
   if (result.door.routes.length > 0) {
     header.push(`No service publishes a host port here: berth's front door ${result.door.name} does, for the active branch's stack:`)
-    for (const r of result.door.routes) header.push(`  ${r.bind}:${r.listen} -> ${r.service}:${r.port}${r.role === 'inspector' ? ' (Node inspector)' : ''}`)
+    const note = (r: (typeof result.door.routes)[number]) =>
+      r.role === 'inspector' ? ' (Node inspector)' : r.role === 'https' ? ' (https, berth\'s local CA)' : r.role === 'redirect' ? ` (http: redirects to https on ${r.https})` : ''
+    for (const r of result.door.routes) header.push(`  ${r.bind}:${r.listen} -> ${r.service}:${r.port}${note(r)}`)
   }
   return `${header.map((l) => `# ${l}`).join('\n')}\n${composeBody(result.compose)}`
 }

@@ -66,23 +66,55 @@ export function chooseDoorMode(input: ModeInput): ModeChoice {
   return {mode: 'host', reason: 'a local Linux engine'}
 }
 
+/** A route as the door reads it (its BERTH_DOOR_ROUTES): kind tcp (default), https or redirect. */
+export interface DoorRouteEnv {
+  listen: number
+  bind: string
+  service: string
+  host: string
+  port: number
+  kind?: 'https' | 'redirect'
+  /** redirect: the https host port. */
+  https?: number
+}
+
 /** What the door is told to listen on and where each route goes (its BERTH_DOOR_ROUTES). */
-export function doorRoutesEnv(routes: readonly DoorRoute[]): Array<{listen: number; bind: string; service: string; host: string; port: number}> {
-  return routes.map(({listen, bind, service, host, port}) => ({listen, bind, service, host, port}))
+export function doorRoutesEnv(routes: readonly DoorRoute[]): DoorRouteEnv[] {
+  return routes.map(({listen, bind, service, host, port, role, https}) => ({
+    listen,
+    bind,
+    service,
+    host,
+    port,
+    ...(role === 'https' || role === 'redirect' ? {kind: role} : {}),
+    ...(role === 'redirect' && https ? {https} : {}),
+  }))
 }
 
 /**
- * The route table a host-mode door reads on SIGHUP: each routed service's address on the door network.
- * Only containers of the routed stack, attached to the door network, with an address; sorted, so equal
- * tables are equal text.
+ * The route table a host-mode door reads on SIGHUP: each routed service's addresses on the door network
+ * (one per replica; the door takes them in turn). Only containers of the routed stack, attached to the door
+ * network, with an address; sorted, so equal tables are equal text.
  */
-export function doorTable(services: readonly string[], attached: ReadonlyArray<{service: string; ip: string | undefined}>): Record<string, string> {
+export function doorTable(services: readonly string[], attached: ReadonlyArray<{service: string; ip: string | undefined}>): Record<string, string[]> {
   const wanted = new Set(services)
-  const table: Record<string, string> = {}
-  for (const c of [...attached].sort((a, b) => a.service.localeCompare(b.service))) {
-    if (wanted.has(c.service) && c.ip && !(c.service in table)) table[c.service] = c.ip
+  const table: Record<string, string[]> = {}
+  for (const c of attached) {
+    if (!wanted.has(c.service) || !c.ip) continue
+    const list = (table[c.service] ??= [])
+    if (!list.includes(c.ip)) list.push(c.ip)
   }
-  return table
+  const sorted: Record<string, string[]> = {}
+  for (const service of Object.keys(table).sort()) sorted[service] = table[service].sort(byAddress)
+  return sorted
+}
+
+/** IPv4 addresses in numeric order (172.20.0.10 after 172.20.0.9). */
+function byAddress(a: string, b: string): number {
+  const pa = a.split('.').map(Number)
+  const pb = b.split('.').map(Number)
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0)
+  return a.localeCompare(b)
 }
 
 /** Labels of the door container: its mode, and its routes (JSON of DoorRoute[], read by status too). */

@@ -21,6 +21,8 @@ export interface DoorRoute {
   host: string
   port: number
   role: PortBinding['role']
+  /** A redirect route's target: the https host port it sends clients to. */
+  https?: number
 }
 
 export interface DoorSpec {
@@ -39,8 +41,10 @@ export function doorName(project: string, env: string, root: string): string {
 export function doorSpec(project: string, env: string, root: string, ports: readonly PortBinding[]): DoorSpec {
   const routes = [...ports]
     .sort((a, b) => a.host - b.host)
-    .map((p) => ({listen: p.host, bind: p.bind, service: p.service, host: doorAlias(p.service), port: p.container, role: p.role}))
-  const digest = createHash('sha256').update(JSON.stringify(routes)).digest('hex').slice(0, 16)
+    .map((p) => ({listen: p.host, bind: p.bind, service: p.service, host: doorAlias(p.service), port: p.container, role: p.role, ...(p.https ? {https: p.https} : {})}))
+  // The door's protocol (what its table and routes look like) is part of the digest: a door made by an older
+  // berth, which would not read a table of address lists, is replaced.
+  const digest = createHash('sha256').update(`door-v${DOOR_PROTOCOL}`).update(JSON.stringify(routes)).digest('hex').slice(0, 16)
   return {name: doorName(project, env, root), routes, digest}
 }
 
@@ -58,6 +62,11 @@ export function routedServices(spec: DoorSpec): string[] {
 export function doorAlias(service: string): string {
   return `berth-route-${service}`
 }
+
+/** 2: https and redirect routes, a table of address lists (replicas), round-robin. */
+export const DOOR_PROTOCOL = 2
+/** Label of a door with https routes: the SHA-256 fingerprint of the certificate it was given. */
+export const DOOR_CERT_LABEL = 'dev.berth.door.cert'
 
 /** The door's image before the image map (any image with Node runs runtime/door.cjs). */
 export const DOOR_IMAGE = 'node:20-bookworm-slim'

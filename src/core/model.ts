@@ -27,6 +27,12 @@ export interface MountSpec {
   read_only?: boolean
 }
 
+/** Fixed host ports of a service's https front door (instead of its app port + 443 and + 80). */
+export interface TlsSpec {
+  https_port?: number
+  http_port?: number
+}
+
 export interface ServiceSpec {
   template?: string
   enabled?: boolean
@@ -44,6 +50,8 @@ export interface ServiceSpec {
   /** Other mounts by path in the container; a string is a bind mount's host path; null removes one. */
   mounts?: Record<string, string | MountSpec | null>
   params?: Record<string, unknown>
+  /** Where the environment has tls: false leaves this service plain http; an object fixes its https and redirect ports. */
+  tls?: boolean | TlsSpec
   compose?: Record<string, unknown>
 }
 
@@ -53,6 +61,8 @@ export interface EnvironmentSpec {
   mode?: Mode
   port_offset?: number
   bind?: string
+  /** The front door terminates https for the HTTP services (with berth's local CA) and redirects http to it. */
+  tls?: boolean
   vars?: Record<string, EnvValue>
   services?: Record<string, ServiceSpec>
   compose?: Record<string, unknown>
@@ -95,6 +105,7 @@ export interface EnvironmentProfile {
   mode: Mode
   port_offset: number
   bind?: string
+  tls?: boolean
   vars: Record<string, EnvValue>
   services: Record<string, ServiceSpec>
   compose?: Record<string, unknown>

@@ -42,7 +42,10 @@ export interface PortBinding {
   bind: string
   host: number
   container: number
-  role: 'app' | 'extra' | 'inspector'
+  /** https: the door terminates TLS and proxies HTTP to the container port; redirect: it answers 308 to `https`. */
+  role: 'app' | 'extra' | 'inspector' | 'https' | 'redirect'
+  /** A redirect's target: the https host port of the same service. */
+  https?: number
 }
 
 export interface RenderedVolume {
@@ -329,7 +332,18 @@ function publishPorts(st: StackRender, {name, spec, where, params}: ServiceRende
   if (typeof params.port === 'number') {
     const host = spec.host_port !== undefined ? spec.host_port + worktree : params.port + offset
     publish(params.port, host, 'app', spec.host_port !== undefined ? 'host_port' : 'port')
-    if (params.http === true) url = `http://${st.bind === '0.0.0.0' ? '127.0.0.1' : st.bind}:${host}/`
+    const shown = st.bind === '0.0.0.0' ? '127.0.0.1' : st.bind
+    if (params.http === true) url = `http://${shown}:${host}/`
+    if (params.http === true && st.env.tls === true && spec.tls !== false) {
+      // https on the app's host port + 443 (8000 -> 8443, 18443 in qa), the http redirect on + 80, unless berth.yml fixes them.
+      const fixed = typeof spec.tls === 'object' ? spec.tls : {}
+      const https = fixed.https_port !== undefined ? fixed.https_port + worktree : host + 443
+      const redirect = fixed.http_port !== undefined ? fixed.http_port + worktree : host + 80
+      publish(params.port, https, 'https', fixed.https_port !== undefined ? 'tls' : 'port')
+      publish(params.port, redirect, 'redirect', fixed.http_port !== undefined ? 'tls' : 'port')
+      st.ports[st.ports.length - 1].https = https
+      url = `https://${shown}:${https}/`
+    }
   }
   for (const [container, host] of extraPorts(params, spec.ports, st.env.port_offset)) publish(Number(container), host + worktree, 'extra', 'ports')
   const inspectorIndex = st.inspectable.indexOf(name)

@@ -3,10 +3,15 @@ import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import net from 'node:net'
 import type {HostPortsPort} from '../app/ports.js'
 
+/**
+ * Whether the port is free on that address. A port below 1024 that berth itself may not bind (EACCES: the
+ * front door binds it, as root in its container or through docker-proxy) counts as free when nothing listens
+ * on it (/proc/net/tcp): the kernel refuses before it looks whether the port is taken.
+ */
 export function canBind(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer()
-    server.once('error', () => resolve(false))
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EACCES' && port < 1024 && listeningInodes(port).size === 0))
     server.listen({host, port, exclusive: true}, () => server.close(() => resolve(true)))
   })
 }

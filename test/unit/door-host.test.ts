@@ -31,7 +31,7 @@ describe('syncDoorTable', () => {
     const argv = exec[2] as string[]
     expect(argv.slice(0, 2)).toEqual(['sh', '-c'])
     expect(argv[2]).not.toContain('172.30') // the table is an argument, not shell text
-    expect(JSON.parse(argv[4])).toEqual({web: '172.30.0.3'})
+    expect(JSON.parse(argv[4])).toEqual({web: ['172.30.0.3']})
     expect(signal).toEqual(['signal', 'door-id', 'SIGHUP'])
   })
 

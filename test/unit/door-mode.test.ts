@@ -41,9 +41,31 @@ describe('door route table', () => {
       {service: 'worker', ip: '172.20.0.4'}, // not routed
       {service: 'cache', ip: undefined}, // no address (not attached)
     ]
-    expect(doorTable(['db', 'web', 'cache'], attached)).toEqual({db: '172.20.0.2', web: '172.20.0.3'})
+    expect(doorTable(['db', 'web', 'cache'], attached)).toEqual({db: ['172.20.0.2'], web: ['172.20.0.3']})
     expect(JSON.stringify(doorTable(['web', 'db'], [...attached].reverse()))).toBe(JSON.stringify(doorTable(['db', 'web'], attached)))
     expect(doorTable(['web'], [])).toEqual({})
+  })
+
+  it('lists every replica of a service, in address order, once each', () => {
+    const attached = [
+      {service: 'web', ip: '172.20.0.10'},
+      {service: 'web', ip: '172.20.0.9'},
+      {service: 'web', ip: '172.20.0.9'},
+    ]
+    expect(doorTable(['web'], attached)).toEqual({web: ['172.20.0.9', '172.20.0.10']})
+  })
+
+  it('tells the door which routes terminate https and where a redirect sends the client', () => {
+    const routes = [
+      {listen: 18000, bind: '127.0.0.1', service: 'web', host: 'berth-route-web', port: 8000, role: 'app' as const},
+      {listen: 18080, bind: '127.0.0.1', service: 'web', host: 'berth-route-web', port: 8000, role: 'redirect' as const, https: 18443},
+      {listen: 18443, bind: '127.0.0.1', service: 'web', host: 'berth-route-web', port: 8000, role: 'https' as const},
+    ]
+    expect(doorRoutesEnv(routes).map((r) => [r.listen, r.kind, r.https])).toEqual([
+      [18000, undefined, undefined],
+      [18080, 'redirect', 18443],
+      [18443, 'https', undefined],
+    ])
   })
 
   it('tells the door where to listen (the bind address) and which service each port goes to', () => {

@@ -55,6 +55,7 @@ export function testDeps(overrides: Partial<Deps> = {}, env: NodeJS.ProcessEnv =
     debug: refusing('debug'),
     swarm: refusing('swarm'),
     contexts: refusing('contexts'),
+    tls: refusing('tls'),
     env,
     machine: {platform: 'linux', hostname: 'test-machine', release: '6.0.0'},
     ...overrides,

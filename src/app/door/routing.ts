@@ -7,12 +7,12 @@
  * (berth-route-SERVICE), so the door's static routes always reach the active branch.
  */
 import {BerthError, ExitCode} from '../../core/errors.js'
-import {DOOR_DIGEST_LABEL, DOOR_IMAGE, DOOR_ROUTES_LABEL, doorAlias, routedServices, type DoorSpec} from '../../core/door.js'
+import {DOOR_CERT_LABEL, DOOR_DIGEST_LABEL, DOOR_IMAGE, DOOR_ROUTES_LABEL, doorAlias, routedServices, type DoorSpec} from '../../core/door.js'
 import {DOOR_MODE_LABEL, doorRoutesEnv} from '../../core/door-mode.js'
 import {resolveImage} from '../../core/images.js'
 import {LABEL} from '../../core/naming.js'
 import type {RenderResult} from '../../core/render.js'
-import type {Deps, EnginePort} from '../ports.js'
+import type {Deps, EnginePort, TlsLeaf} from '../ports.js'
 import type {Project} from '../project.js'
 import {doorMode, doorNetworking, modeOf, syncDoorTable} from './host.js'
 import {attachedTo, COMPOSE_PROJECT, routed, stackOf} from './members.js'
@@ -24,12 +24,31 @@ export function doorImage(project: Project, env: NodeJS.ProcessEnv): string {
   return resolveImage(DOOR_IMAGE, {images: {...file.images, ...project.ctx.images}, registry: project.ctx.registry ?? file.registry})
 }
 
+/** Whether the door terminates https (then it needs the project's certificate). */
+export function needsCertificate(spec: DoorSpec): boolean {
+  return spec.routes.some((r) => r.role === 'https')
+}
+
+/** The project's certificate for a door with https routes (made or renewed by berth's local CA), else none. */
+export async function doorCertificate(project: Project, spec: DoorSpec, deps: Pick<Deps, 'tls'>): Promise<TlsLeaf | undefined> {
+  return needsCertificate(spec) ? deps.tls.leaf(project.stack.value.name) : undefined
+}
+
 /**
  * The door of this stack's environment and work tree, running with these routes, in the mode chosen for
- * this engine (src/core/door-mode.ts). An existing door with other routes or another mode is replaced
- * (Docker cannot change published ports in place). No ports: no door.
+ * this engine (src/core/door-mode.ts). An existing door with other routes, another mode or another
+ * certificate is replaced (Docker cannot change published ports in place). No ports: no door.
+ *
+ * The certificate and its key (never the CA's) reach the door as environment variables: no file to mount
+ * (so any engine, local or remote, and both modes), readable to whoever can inspect containers on this
+ * engine, who could exec into the door anyway. It is valid only for localhost, 127.0.0.1 and ::1.
  */
-export async function ensureDoor(project: Project, result: RenderResult, deps: Pick<Deps, 'engine' | 'install' | 'env' | 'clock' | 'machine' | 'hostPorts'>): Promise<'none' | 'running' | 'created'> {
+export async function ensureDoor(
+  project: Project,
+  result: RenderResult,
+  deps: Pick<Deps, 'engine' | 'install' | 'env' | 'clock' | 'machine' | 'hostPorts' | 'tls'>,
+  leaf?: TlsLeaf,
+): Promise<'none' | 'running' | 'created'> {
   const {engine} = deps
   const spec = result.door
   const existing = await engine.inspectContainer(spec.name).catch((error: {statusCode?: number}) => {
@@ -41,8 +60,10 @@ export async function ensureDoor(project: Project, result: RenderResult, deps: P
     return 'none'
   }
   const mode = (await doorMode(deps)).mode
-  // A door with these routes and mode that runs is kept; any other (other routes, stopped, half-started) is replaced.
-  if (existing?.State?.Running && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest && modeOf(existing.Config?.Labels) === mode) return 'running'
+  const cert = leaf ?? (await doorCertificate(project, spec, deps))
+  // A door with these routes, mode and certificate that runs is kept; any other (other routes, stopped, half-started) is replaced.
+  const sameCert = (existing?.Config?.Labels?.[DOOR_CERT_LABEL] ?? '') === (cert?.fingerprint ?? '')
+  if (existing?.State?.Running && existing.Config?.Labels?.[DOOR_DIGEST_LABEL] === spec.digest && modeOf(existing.Config?.Labels) === mode && sameCert) return 'running'
   if (existing) await engine.removeContainer(existing.Id, true)
   const labels: Record<string, string> = {
     [LABEL.project]: project.stack.value.name,
@@ -53,6 +74,7 @@ export async function ensureDoor(project: Project, result: RenderResult, deps: P
     [DOOR_DIGEST_LABEL]: spec.digest,
     [DOOR_ROUTES_LABEL]: JSON.stringify(spec.routes),
     [DOOR_MODE_LABEL]: mode,
+    ...(cert ? {[DOOR_CERT_LABEL]: cert.fingerprint} : {}),
   }
   await engine.ensureNetwork(spec.name, {[LABEL.project]: project.stack.value.name, [LABEL.env]: result.env.name, [LABEL.role]: 'door', [LABEL.door]: spec.name})
   const image = doorImage(project, deps.env)
@@ -62,7 +84,11 @@ export async function ensureDoor(project: Project, result: RenderResult, deps: P
       name: spec.name,
       Image: image,
       Cmd: ['node', '-e', deps.install.runtimeScript('door.cjs')],
-      Env: [`BERTH_DOOR_ROUTES=${JSON.stringify(doorRoutesEnv(spec.routes))}`, `BERTH_DOOR_MODE=${mode}`],
+      Env: [
+        `BERTH_DOOR_ROUTES=${JSON.stringify(doorRoutesEnv(spec.routes))}`,
+        `BERTH_DOOR_MODE=${mode}`,
+        ...(cert ? [`BERTH_DOOR_TLS_CERT=${cert.cert}`, `BERTH_DOOR_TLS_KEY=${cert.key}`] : []),
+      ],
       Labels: labels,
       ...doorNetworking(spec, mode),
     })

@@ -100,7 +100,7 @@ export interface PublishedPort {
   bind: string
   host: number | string
   container: number | string
-  role: 'app' | 'extra' | 'inspector' | 'compose'
+  role: 'app' | 'extra' | 'inspector' | 'compose' | 'https' | 'redirect'
 }
 
 /** Compose's short syntax `[IP:][HOST:]CONTAINER[/proto]` and long syntax, with Docker's default address 0.0.0.0. */
@@ -229,7 +229,8 @@ export function serviceFacts(side: DiffSide, name: string, salt: string): Servic
   const environment: Record<string, string> = {}
   for (const [k, v] of Object.entries(raw)) environment[k] = showValue(k, v, salt)
   const ports: Record<string, string> = {}
-  for (const p of publishedPorts(side, name)) if (p.role !== 'inspector') ports[String(p.container)] = `${p.bind}:${p.host}`
+  // The https front door and its redirect reach the same container port: keyed apart (ports.8000/https).
+  for (const p of publishedPorts(side, name)) if (p.role !== 'inspector') ports[p.role === 'https' || p.role === 'redirect' ? `${p.container}/${p.role}` : String(p.container)] = `${p.bind}:${p.host}`
   const deploy = isPlainObject(svc.deploy) ? svc.deploy : {}
   const command = svc.command
   const tmpfs = svc.tmpfs === undefined || svc.tmpfs === null ? null : (Array.isArray(svc.tmpfs) ? svc.tmpfs.map(String) : [String(svc.tmpfs)]).sort()
