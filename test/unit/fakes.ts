@@ -1,6 +1,6 @@
 // Ports for unit tests: the real disk, git and installation where a test reads a stack from disk, and
 // in-memory or refusing fakes for everything that would reach an engine, a terminal or berth's state.
-import type {Deps, ProjectState, StatePort} from '../../src/app/ports.js'
+import type {Deps, ProjectState, StatePort, TlsLeaf, TlsPort} from '../../src/app/ports.js'
 import {silentReporter} from '../../src/cli/reporter.js'
 import {diskFiles} from '../../src/infra/files.js'
 import {gitAdapter} from '../../src/infra/git-branches.js'
@@ -60,4 +60,16 @@ export function testDeps(overrides: Partial<Deps> = {}, env: NodeJS.ProcessEnv =
     machine: {platform: 'linux', hostname: 'test-machine', release: '6.0.0'},
     ...overrides,
   }
+}
+
+/** berth's local CA in memory: a fixed project certificate, and the projects it was asked for. */
+export function fakeTls(): TlsPort & {asked: string[]; leafNow: TlsLeaf} {
+  const t = {
+    asked: [] as string[],
+    leafNow: {cert: '-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n', key: '-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n', fingerprint: 'AA:01', notAfter: '2027-12-01T00:00:00.000Z'},
+    ca: async () => ({certFile: '/state/tls/ca.crt', created: false, fingerprint: 'CA', notAfter: '2036-01-01T00:00:00.000Z'}),
+    leaf: async (project: string) => (t.asked.push(project), t.leafNow),
+    linuxFamily: () => undefined,
+  }
+  return t
 }

@@ -11,7 +11,7 @@ import {devOnlyVariable, imageMajor, parityWarnings, strictError, warningLine} f
 import {ExitCode} from '../../src/core/errors.js'
 import {fromRender, side} from './diff-model.js'
 import {FakeCompose, FakeEngine} from './fake-engine.js'
-import {memoryState, testDeps} from './fakes.js'
+import {fakeTls, memoryState, testDeps} from './fakes.js'
 import {render, ROOT} from './helpers.js'
 
 const rules = (ws: ReturnType<typeof parityWarnings>) => ws.map((w) => `${w.rule} ${w.service} ${w.key}`)
@@ -98,7 +98,7 @@ describe('berth up of a prod-mode environment checks parity against dev', () => 
     const before: number[] = []
     const reporter: Reporter = {tty: false, step() {}, info() {}, passthrough() {}, warn: (m) => void (warnings.push(m), before.push(engine.calls.filter((c) => c !== 'ping').length))}
     const env = {BERTH_BRANCH: 'main', BERTH_CONFIG: '/nonexistent/berth-config.yml'}
-    const deps: Deps = testDeps({engine, compose: new FakeCompose(engine, () => []), state: memoryState(), reporter}, env)
+    const deps: Deps = testDeps({engine, compose: new FakeCompose(engine, () => []), state: memoryState(), reporter, tls: fakeTls()}, env)
     return {project: await loadProject({cwd: dir}, deps), deps, engine, warnings, before}
   }
   const debugInQa = (text: string) => text.replace('          LOG_LEVEL: info\n', "          LOG_LEVEL: info\n          DEBUG: '*'\n")

@@ -5,12 +5,12 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import type {ComposeTarget, ContainerSpec, Deps, TlsLeaf, TlsPort} from '../../src/app/ports.js'
+import type {ComposeTarget, ContainerSpec, Deps, TlsPort} from '../../src/app/ports.js'
 import {loadProject} from '../../src/app/project.js'
 import {up} from '../../src/app/up.js'
 import {BerthError, ExitCode} from '../../src/core/errors.js'
 import {FakeCompose, FakeEngine} from './fake-engine.js'
-import {memoryState, testDeps} from './fakes.js'
+import {fakeTls, memoryState, testDeps} from './fakes.js'
 import {ROOT} from './helpers.js'
 
 function servicesOf(target: ComposeTarget) {
@@ -18,16 +18,6 @@ function servicesOf(target: ComposeTarget) {
   return Object.entries(model.services).map(([name, s]) => ({name, labels: s.labels}))
 }
 
-function fakeTls(): TlsPort & {asked: string[]; leafNow: TlsLeaf} {
-  const t = {
-    asked: [] as string[],
-    leafNow: {cert: '-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n', key: '-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n', fingerprint: 'AA:01', notAfter: '2027-12-01T00:00:00.000Z'},
-    ca: async () => ({certFile: '/state/tls/ca.crt', created: false, fingerprint: 'CA', notAfter: '2036-01-01T00:00:00.000Z'}),
-    leaf: async (project: string) => (t.asked.push(project), t.leafNow),
-    linuxFamily: () => undefined,
-  }
-  return t
-}
 
 async function shop(tls: TlsPort) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-up-tls-'))
