@@ -33,6 +33,8 @@ export interface EngineInfo {
   Name?: string
   KernelVersion?: string
   SecurityOptions?: string[]
+  /** Bytes of memory of the engine's machine (or VM). */
+  MemTotal?: number
 }
 
 export interface EnginePort {
@@ -42,6 +44,8 @@ export interface EnginePort {
   info(): Promise<EngineInfo>
   /** The engine's address as the docker CLI chose it (DOCKER_HOST, the context's), undefined for the default socket. */
   endpoint(): string | undefined
+  /** The ID of a local image, undefined when there is none by that reference. */
+  imageId(ref: string): Promise<string | undefined>
   containers(labels: Labels, all?: boolean): Promise<ContainerInfo[]>
   inspectContainer(id: string): Promise<ContainerDetails>
   createContainer(spec: ContainerSpec): Promise<string>
@@ -174,6 +178,8 @@ export interface FilesPort {
   writeFile(file: string, text: string): void
   /** Whether a path exists. */
   exists(file: string): boolean
+  /** A digest of a build's context (as its .dockerignore filters it) and Dockerfile: the same tree, the same digest. */
+  buildContextDigest(context: string, dockerfile: string): string
 }
 
 /** Where berth itself is installed, and which build it is. */

@@ -5,9 +5,9 @@
  * apply to app services only (template node, or a service with build:): a database keeps its own.
  * Pure.
  */
-import {ConfigError} from './errors.js'
+import {ConfigError, type SourcePos} from './errors.js'
 import {deepMerge, isPlainObject} from './merge.js'
-import type {EnvironmentDefaults, EnvValue, RuntimeSettings, ServiceSpec} from './model.js'
+import type {EnvironmentDefaults, EnvironmentSpec, EnvValue, RuntimeSettings, ServiceSpec, StackFile} from './model.js'
 import type {PathSegment, SourceDoc} from './source.js'
 
 export const RUNTIME_KEYS = ['limits', 'restart', 'read_only', 'tmpfs', 'user', 'replicas'] as const
@@ -131,4 +131,45 @@ export function memoryAboveMachine(model: Record<string, unknown>, memTotal: num
     if (bytes !== undefined && bytes > memTotal) return {service, memory}
   }
   return undefined
+}
+
+function has(value: unknown, path: readonly PathSegment[]): boolean {
+  let current = value
+  for (const segment of path) {
+    if (!isPlainObject(current) || !(String(segment) in current)) return false
+    current = current[String(segment)]
+  }
+  return true
+}
+
+/**
+ * Where a setting of a service was made: the environment's override of the service, the service, then the
+ * defaults of the environment and of each one it extends (berth.yml's, then the profile file's).
+ */
+export function settingPosition(
+  stack: {value: StackFile; source: SourceDoc},
+  profiles: Map<string, {value: EnvironmentSpec; source: SourceDoc}>,
+  env: string,
+  service: string,
+  key: string[],
+): SourcePos | undefined {
+  const file = stack.value
+  for (const p of [['environments', env, 'services', service, ...key], ['services', service, ...key]]) if (has(file, p)) return stack.source.locate(p)
+  const seen = new Set<string>()
+  for (let e: string | undefined = env; e && !seen.has(e); ) {
+    seen.add(e)
+    if (has(file, ['environments', e, 'defaults', ...key])) return stack.source.locate(['environments', e, 'defaults', ...key])
+    const profile = profiles.get(e)
+    if (profile && has(profile.value, ['defaults', ...key])) return profile.source.locate(['defaults', ...key])
+    e = file.environments?.[e]?.extends ?? profile?.value.extends
+  }
+  return undefined
+}
+
+/** A memory limit above the machine's, as a berth.yml error (exit 3) at the line that set it. */
+export function memoryError(found: {service: string; memory: string}, memTotal: number, pos: SourcePos | undefined): ConfigError {
+  const gib = (memTotal / 1024 ** 3).toFixed(1)
+  return new ConfigError(`service "${found.service}": limits.memory ${found.memory} is more than the engine's machine has (${gib} GiB, docker info MemTotal); nothing was started`, pos, {
+    hints: [`Lower limits.memory of ${found.service} (e.g. 512m), or give the engine's machine or VM more memory.`],
+  })
 }

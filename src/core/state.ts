@@ -22,4 +22,12 @@ export interface ProjectState {
   paused?: string[]
   /** Per stack (Compose project): the digest of the file last brought up, and since when it is paused (kept warm). */
   stacks?: Record<string, StackState>
+  /** Per image berth built (berth/PROJECT-SERVICE:ENV-BRANCHID): its ID and the digest of the context it was built from. */
+  images?: Record<string, BuiltImageState>
+}
+
+export interface BuiltImageState {
+  id: string
+  /** Digest of the build context, Dockerfile and build settings. */
+  digest: string
 }

@@ -1,4 +1,5 @@
 /** The files port on the real disk: project reads, generated files (atomic), the user's files. */
+import {buildContextDigest} from './build-context.js'
 import {mkdirSync, readFileSync, renameSync, writeFileSync, existsSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -58,5 +59,6 @@ export function diskFiles(env: NodeJS.ProcessEnv = process.env): FilesPort {
       writeFileSync(file, text)
     },
     exists: (file) => existsSync(file),
+    buildContextDigest,
   }
 }

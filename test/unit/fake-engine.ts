@@ -54,6 +54,11 @@ export class FakeEngine implements EnginePort {
   endpoint(): string | undefined {
     return undefined
   }
+  /** Local images by reference (what `compose build` or `up` made). */
+  readonly images = new Map<string, string>()
+  async imageId(ref: string): Promise<string | undefined> {
+    return this.images.get(ref)
+  }
   async containers(labels: Labels, all = true): Promise<ContainerInfo[]> {
     return [...this.containersById.values()].filter((c) => (all || c.State === 'running' || c.State === 'paused') && matches(c.Labels, labels)).map((c) => this.listed(c))
   }
