@@ -15,6 +15,8 @@ export interface BuiltImage {
   image: string
   /** Digest of the context, the Dockerfile and the build's settings (target, args). */
   digest: string
+  /** Why it is built: no such image yet, or what it was built from changed (or is not known). */
+  reason?: 'missing' | 'changed'
 }
 
 /** Every image the rendered stack builds, with the digest of what its build would send. */
@@ -38,16 +40,18 @@ export function builtImages(result: RenderResult, files: Pick<Deps['files'], 'bu
 export async function staleImages(project: string, images: BuiltImage[], deps: Pick<Deps, 'engine' | 'state'>): Promise<BuiltImage[]> {
   const records = deps.state.read(project).images ?? {}
   const ids = await Promise.all(images.map((i) => deps.engine.imageId(i.image)))
-  return images.filter((img, n) => {
+  return images.flatMap((img, n) => {
     const record = records[img.image]
-    return !ids[n] || !record || record.id !== ids[n] || record.digest !== img.digest
+    if (!ids[n]) return [{...img, reason: 'missing' as const}]
+    return !record || record.id !== ids[n] || record.digest !== img.digest ? [{...img, reason: 'changed' as const}] : []
   })
 }
 
 /** Build these services' images (Compose's build, BuildKit's cache). */
 export async function buildImages(target: {project: string; file: string; projectDir: string}, images: BuiltImage[], deps: Pick<Deps, 'compose' | 'reporter'>, output: RunOptions): Promise<void> {
   if (images.length === 0) return
-  deps.reporter.step(`Building ${images.map((i) => i.image).join(', ')}: its build context or Dockerfile changed`)
+  const why = (i: BuiltImage) => (i.reason === 'missing' ? 'not built yet' : 'its build context, Dockerfile or build settings changed')
+  for (const i of images) deps.reporter.step(`Building ${i.image} (${i.service}): ${why(i)}`)
   await deps.compose.run(target, ['build', ...images.map((i) => i.service)], output)
 }
 
