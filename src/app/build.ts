@@ -40,7 +40,7 @@ export function builtImages(result: RenderResult, files: Pick<Deps['files'], 'bu
 export async function staleImages(project: string, images: BuiltImage[], deps: Pick<Deps, 'engine' | 'state'>): Promise<BuiltImage[]> {
   const records = deps.state.read(project).images ?? {}
   const ids = await Promise.all(images.map((i) => deps.engine.imageId(i.image)))
-  return images.flatMap((img, n) => {
+  return images.flatMap((img, n): BuiltImage[] => {
     const record = records[img.image]
     if (!ids[n]) return [{...img, reason: 'missing' as const}]
     return !record || record.id !== ids[n] || record.digest !== img.digest ? [{...img, reason: 'changed' as const}] : []
