@@ -61,6 +61,11 @@ async function clearTheWay(project: Project, result: RenderResult, deps: Deps): 
   await checkPorts(result.ports, result.project, engine, deps.hostPorts, result.door.name)
 }
 
+/** The same, with stdout passed on too: BuildKit's plain progress of a build is written there. */
+export function buildOutput(reporter: Reporter): RunOptions {
+  return {...composeOutput(reporter), onStdout: (c) => reporter.passthrough(c)}
+}
+
 /** A memory limit the engine's machine cannot give (docker info MemTotal): refused before anything is made. */
 async function checkMemory(project: Project, result: RenderResult, deps: Deps): Promise<void> {
   const memTotal = (await deps.engine.info()).MemTotal
@@ -75,7 +80,7 @@ async function composeUp(project: Project, result: RenderResult, file: string, o
   // Docker calls a resumed container unhealthy until its next probe, and Compose would stop at that.
   await settleHealth(deps, await thawStack(deps, result.project, project.stack.value.name))
   // Images whose build context or Dockerfile changed are built first (--build rebuilds them all in up itself).
-  if (!options.build) await buildImages({project: result.project, file, projectDir: project.root}, options.stale, deps, composeOutput(reporter))
+  if (!options.build) await buildImages({project: result.project, file, projectDir: project.root}, options.stale, deps, buildOutput(reporter))
   await doorReady
   reporter.step(`Starting ${result.project} (${result.env.name}, branch ${project.ctx.branch ?? 'none'})`)
   const args = ['up', '--detach', '--wait', '--remove-orphans']
@@ -84,7 +89,7 @@ async function composeUp(project: Project, result: RenderResult, file: string, o
   const early = await attachOnStart(engine, result.door, result.project)
   let attached = false
   try {
-    await deps.compose.run({project: result.project, file, projectDir: project.root}, args, composeOutput(reporter))
+    await deps.compose.run({project: result.project, file, projectDir: project.root}, args, options.build || options.stale.length ? buildOutput(reporter) : composeOutput(reporter))
   } finally {
     attached = await early.stop()
   }

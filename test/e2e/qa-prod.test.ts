@@ -60,7 +60,8 @@ describe('qa from the production image, beside dev', () => {
     const devVolumes = await volumesOf(fx.name)
 
     const first = await fx.ok(['up', 'qa'])
-    expect(first.stderr).toMatch(/Building berth\//) // the first up builds the image
+    expect(first.stderr).toMatch(/Building berth\/\S+ \(web\): not built yet/) // the first up builds the image
+    expect(first.stderr).toMatch(/\[web production \d\/\d\]|\[web \w+ \d\/\d\]/) // BuildKit's progress of the production stage
     const stack = await qaStack(fx)
     const web = await inspectService(stack, 'web')
     expect(web).toHaveLength(2) // the qa profile's replicas
@@ -89,7 +90,7 @@ describe('qa from the production image, beside dev', () => {
     // an unchanged tree: the image is not built again, the containers are not recreated
     const built = await imageId(image)
     const again = await fx.ok(['up', 'qa'])
-    expect(again.stderr).not.toMatch(/Building|naming to|\[\+\] Building/)
+    expect(again.stderr).not.toMatch(/Building|naming to|writing image|#\d+ \[web/)
     expect(await imageId(image)).toBe(built)
     expect((await inspectService(stack, 'web')).map((c) => c.Id).sort()).toEqual(web.map((c) => c.Id).sort())
 
@@ -110,7 +111,7 @@ describe('qa from the production image, beside dev', () => {
 
     appendFileSync(path.join(fx.dir, 'app', 'server.js'), "\nconsole.log('edited for the test')\n")
     const changed = await fx.ok(['up', 'qa'])
-    expect(changed.stderr).toMatch(/Building berth\//)
+    expect(changed.stderr).toMatch(/Building berth\/\S+ \(web\): its build context, Dockerfile or build settings changed/)
     const after = await imageId(image)
     expect(after).not.toBe(before)
     // the running containers are the new image's
@@ -118,7 +119,7 @@ describe('qa from the production image, beside dev', () => {
     expect((await httpGet(fx.url('/health', 18000))).status).toBe(200)
 
     const forced = await fx.ok(['up', 'qa', '--build'])
-    expect(forced.stderr).toMatch(/web|Built|naming to/) // Compose's build ran
+    expect(forced.stderr).toMatch(/naming to docker\.io\/berth\/|writing image sha256:/) // Compose's build ran (BuildKit's progress)
     expect(await imageId(image)).toBe(after) // through BuildKit's cache: the same image
   })
 
