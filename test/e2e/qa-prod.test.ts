@@ -6,7 +6,7 @@ import {execFile, execFileSync} from 'node:child_process'
 import {appendFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {containersOf, httpGet, useFixtures, volumesOf, type FixtureOptions, type TestStack} from './harness.js'
+import {containersOf, httpGet, useFixtures, volumesOf, waitFor, type FixtureOptions, type TestStack} from './harness.js'
 
 function docker(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -126,8 +126,11 @@ describe('qa from the production image, beside dev', () => {
   it('ts-api: qa runs the JavaScript tsc compiled in the build stage, on the production stage', async () => {
     // on port 8000: the test harness keeps the ports of 8000 free for each fixture (and 18000 for its qa)
     const fx = await fixtures.up('ts-api', {env: 'qa', edit: (doc) => doc.setIn(['services', 'api', 'port'], 8000)})
-    const r = await httpGet(fx.url('/?name=qa', 18000))
-    expect(r.status, r.body).toBe(200)
+    // the first connections through a front door just (re)routed may be reset: wait until it answers
+    const r = await waitFor(async () => {
+      const res = await httpGet(fx.url('/?name=qa', 18000))
+      return res.status === 200 ? res : undefined
+    }, 30_000, 'ts-api qa to answer 200')
     expect(JSON.parse(r.body)).toMatchObject({message: 'hello qa'})
     const stack = await qaStack(fx)
     const [api] = await inspectService(stack, 'api')
