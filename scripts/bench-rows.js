@@ -116,7 +116,8 @@ function benchUp(envName = 'dev') {
     const sides = [
       () => {
         const t = process.hrtime.bigint()
-        const r = berth('up', ...envArgs, '-q')
+        // qa: not quiet, so that a build (berth's "Building" step) would show, and fail the row
+        const r = berth('up', ...envArgs, ...(envName === 'dev' ? ['-q'] : []))
         if (r.status !== 0) throw new Error(`berth up failed: ${r.stderr}`)
         if (/Building /.test(r.stderr)) throw new Error(`berth up ${envName} built an image on an unchanged tree: ${r.stderr}`)
         tb.push(Number(process.hrtime.bigint() - t) / 1e9)
@@ -134,6 +135,7 @@ function benchUp(envName = 'dev') {
         down()
         side()
       }
+      process.stderr.write(`bench: up ${envName}: berth ${tb.at(-1).toFixed(2)} s, compose ${tr.at(-1).toFixed(2)} s\n`)
     }
     const what = envName === 'dev' ? 'berth up (example, warm)' : `berth up ${envName} (example, images built, unchanged tree)`
     return [row(`${what} vs docker compose up -d --wait`, median(tb), median(tr), 1.1)]
