@@ -91,19 +91,23 @@ function benchRender(cached) {
   }
 }
 
-/** up of the example vs raw docker compose up -d --wait on the same rendered file. */
-function benchUp() {
+/**
+ * up of the example vs raw docker compose up -d --wait on the same rendered file. qa: the production image
+ * built by the first up, an unchanged tree (berth checks it needs no build; Compose builds nothing either).
+ */
+function benchUp(envName = 'dev') {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-benchup-'))
   cpSync(path.join(root, 'stacks/shop'), dir, {recursive: true, filter: (s) => !/node_modules|\.berth$/.test(s)})
-  const name = `bench-up-${process.pid}`
+  const name = envName === 'dev' ? `bench-up-${process.pid}` : `bench-up-${envName}-${process.pid}`
   writeFileSync(path.join(dir, 'berth.yml'), readFileSync(path.join(dir, 'berth.yml'), 'utf8').replace(/^name: .*$/m, `name: ${name}`))
   const benv = {...env, BERTH_PORT_OFFSET: '33000', BERTH_BRANCH: 'main'}
   const berth = (...args) => spawnSync(process.execPath, [CLI, ...args], {cwd: dir, env: benv, encoding: 'utf8'})
   try {
-    const first = berth('up', '--json', '-q')
+    const envArgs = envName === 'dev' ? [] : [envName]
+    const first = berth('up', ...envArgs, '--json', '-q')
     if (first.status !== 0) throw new Error(`berth up failed: ${first.stderr}`)
     const project = JSON.parse(first.stdout).stack
-    const file = path.join(dir, '.berth/dev.compose.yml')
+    const file = path.join(dir, `.berth/${envName}.compose.yml`)
     const down = () => spawnSync('docker', ['compose', '-p', project, 'down'], {stdio: 'ignore'})
     const n = Number(process.env.BENCH_UP_RUNS ?? 5)
     const tb = []
@@ -112,7 +116,10 @@ function benchUp() {
     const sides = [
       () => {
         const t = process.hrtime.bigint()
-        if (berth('up', '-q').status !== 0) throw new Error('berth up failed')
+        // qa: not quiet, so that a build (berth's "Building" step) would show, and fail the row
+        const r = berth('up', ...envArgs, ...(envName === 'dev' ? ['-q'] : []))
+        if (r.status !== 0) throw new Error(`berth up failed: ${r.stderr}`)
+        if (/Building /.test(r.stderr)) throw new Error(`berth up ${envName} built an image on an unchanged tree: ${r.stderr}`)
         tb.push(Number(process.hrtime.bigint() - t) / 1e9)
       },
       () => {
@@ -123,13 +130,15 @@ function benchUp() {
       },
     ]
     for (let i = 0; i < n; i++) {
-      process.stderr.write(`bench: up: run ${i + 1}/${n}\n`)
+      process.stderr.write(`bench: up ${envName}: run ${i + 1}/${n}\n`)
       for (const side of i % 2 ? [...sides].reverse() : sides) {
         down()
         side()
       }
+      process.stderr.write(`bench: up ${envName}: berth ${tb.at(-1).toFixed(2)} s, compose ${tr.at(-1).toFixed(2)} s\n`)
     }
-    return [row('berth up (example, warm) vs docker compose up -d --wait', median(tb), median(tr), 1.1)]
+    const what = envName === 'dev' ? 'berth up (example, warm)' : `berth up ${envName} (example, images built, unchanged tree)`
+    return [row(`${what} vs docker compose up -d --wait`, median(tb), median(tr), 1.1)]
   } finally {
     const label = `label=dev.berth.project=${name}`
     const ids = (cmd) => execFileSync('docker', [...cmd, '--filter', label], {encoding: 'utf8'}).split('\n').filter(Boolean)
@@ -139,6 +148,8 @@ function benchUp() {
     if (nets.length) spawnSync('docker', ['network', 'rm', ...nets], {stdio: 'ignore'})
     const v = ids(['volume', 'ls', '-q'])
     if (v.length) spawnSync('docker', ['volume', 'rm', ...v], {stdio: 'ignore'})
+    const images = execFileSync('docker', ['image', 'ls', '-q', '--filter', `reference=berth/${name}-*`], {encoding: 'utf8'}).split('\n').filter(Boolean)
+    if (images.length) spawnSync('docker', ['image', 'rm', '-f', ...new Set(images)], {stdio: 'ignore'})
     rmSync(dir, {recursive: true, force: true})
   }
 }
@@ -154,6 +165,7 @@ export const ROWS = [
   {id: 'up', description: 'berth up of the example vs docker compose up -d --wait', run: async () => benchUp()},
   {id: 'up-live', description: "berth up's live view vs up -q, on a terminal (example, from containers removed)", run: fromModule('./bench-uplive.js', 'benchUpLive')},
   {id: 'start-interval', description: 'up of the example from containers removed: healthcheck start_interval vs without it', run: fromModule('./bench-uplive.js', 'benchStartInterval')},
+  {id: 'up-qa', description: 'berth up qa of the example (images built, unchanged tree) vs docker compose up -d --wait', run: async () => benchUp('qa')},
   {id: 'switch', description: 'berth switch to a branch used before vs compose down + up -d --wait', run: fromModule('./bench-branches.js', 'benchSwitch')},
   {id: 'clone', description: 'berth volumes clone vs tar | tar in one container (throughput)', run: fromModule('./bench-branches.js', 'benchClone')},
   {id: 'debug', description: 'berth debug --break: start to breakpoint armed', run: fromModule('./bench-debug.js', 'benchDebug')},

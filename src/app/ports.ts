@@ -42,6 +42,8 @@ export interface EngineInfo {
   Driver?: string
   SystemTime?: string
   ServerVersion?: string
+  /** Bytes of memory of the engine's machine (or VM). */
+  MemTotal?: number
 }
 
 /** What `docker version` says of the engine. */
@@ -66,6 +68,8 @@ export interface EnginePort {
   apiVersion(): Promise<string>
   /** The engine's address as the docker CLI chose it (DOCKER_HOST, the context's), undefined for the default socket. */
   endpoint(): string | undefined
+  /** The ID of a local image, undefined when there is none by that reference. */
+  imageId(ref: string): Promise<string | undefined>
   containers(labels: Labels, all?: boolean): Promise<ContainerInfo[]>
   inspectContainer(id: string): Promise<ContainerDetails>
   /** The last `tail` lines a container wrote (stdout and stderr, in order), as text. */
@@ -216,6 +220,8 @@ export interface FilesPort {
    * ever left). Without `overwrite`, an existing file is kept and the answer is 'exists'.
    */
   writeNew(file: string, text: string, overwrite: boolean): 'written' | 'exists'
+  /** A digest of a build's context (as its .dockerignore filters it) and Dockerfile: the same tree, the same digest. */
+  buildContextDigest(context: string, dockerfile: string): string
 }
 
 /** Where berth itself is installed, and which build it is. */

@@ -2,6 +2,8 @@
 import {createHash} from 'node:crypto'
 import {DEFAULT_KEEP_WARM} from '../core/door.js'
 import type {RenderResult} from '../core/render.js'
+import {memoryAboveMachine, memoryError, settingPosition} from '../core/runtime-settings.js'
+import {buildImages, builtImages, recordImages, staleImages, type BuiltImage} from './build.js'
 import {doorMode} from './door/host.js'
 import {attachOnStart, attachRouted, doorCertificate, ensureDoor, refreshDoor, removeDoorIfIdle} from './door/routing.js'
 import {canResumeWarm, freezeOthers, retireStack, stopOthers, thawStack, trimWarm} from './door/warm.js'
@@ -66,12 +68,26 @@ async function clearTheWay(project: Project, result: RenderResult, deps: Deps): 
   await checkPorts(result.ports, result.project, engine, deps.hostPorts, result.door.name)
 }
 
+/** The same, with stdout passed on too: BuildKit's plain progress of a build is written there. */
+export function buildOutput(reporter: Reporter): RunOptions {
+  return {...composeOutput(reporter), onStdout: (c) => reporter.passthrough(c)}
+}
+
+/** A memory limit the engine's machine cannot give (docker info MemTotal): refused before anything is made. */
+async function checkMemory(project: Project, result: RenderResult, deps: Deps): Promise<void> {
+  const memTotal = (await deps.engine.info()).MemTotal
+  const found = memoryAboveMachine(result.compose, memTotal)
+  if (found && memTotal) throw memoryError(found, memTotal, settingPosition(project.stack, project.profiles, result.env.name, found.service, ['limits', 'memory']))
+}
+
 /** Compose brings the stack up (its containers attached to the door as they start); whether any was attached early. */
-async function composeUp(project: Project, result: RenderResult, file: string, options: UpOptions, doorReady: Promise<unknown>, deps: Deps): Promise<boolean> {
+async function composeUp(project: Project, result: RenderResult, file: string, options: UpOptions & {stale: BuiltImage[]}, doorReady: Promise<unknown>, deps: Deps): Promise<boolean> {
   const {engine, reporter} = deps
   // Compose cannot start a paused container; the network of the door must exist before a container that names it starts.
   // Docker calls a resumed container unhealthy until its next probe, and Compose would stop at that.
   await settleHealth(deps, await thawStack(deps, result.project, project.stack.value.name))
+  // Images whose build context or Dockerfile changed are built first (--build rebuilds them all in up itself).
+  if (!options.build) await buildImages({project: result.project, file, projectDir: project.root}, options.stale, deps, buildOutput(reporter))
   await doorReady
   reporter.step(`Starting ${result.project} (${result.env.name}, branch ${project.ctx.branch ?? 'none'})`)
   const args = ['up', '--detach', '--wait', '--remove-orphans']
@@ -105,6 +121,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   await checkParity(project, result, options.strict === true, deps)
   refuseBindMountsOnRemote(result, deps)
   await checkDocker(engine, compose)
+  await checkMemory(project, result, deps)
   const file = defaultOutputFile(project.root, result.env.name)
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)
   // Nothing has changed yet: a file Compose would refuse stops here, before it is even written.
@@ -116,7 +133,9 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.
   await prepareVolumes(project, result, deps, {fromSnapshot: options.fromSnapshot})
 
-  const warm = !options.build && (await canResumeWarm(deps, result, digest, name))
+  const images = builtImages(result, deps.files)
+  const stale = options.build ? images : await staleImages(name, images, deps)
+  const warm = !options.build && stale.length === 0 && (await canResumeWarm(deps, result, digest, name))
   let healthyNow = new Set<string>()
   let attachedEarly = false
   const doorReady = ensureDoor(project, result, deps, leaf)
@@ -126,7 +145,8 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
     reporter.step(resumed ? `Resuming ${result.project} (branch ${project.ctx.branch ?? 'none'}), kept warm since the last switch` : `${result.project} is up to date`)
     healthyNow = await waitHealthy(deps, result.project, options.waitTimeout)
   } else {
-    attachedEarly = await composeUp(project, result, file, options, doorReady, deps)
+    attachedEarly = await composeUp(project, result, file, {...options, stale}, doorReady, deps)
+    await recordImages(name, stale, deps)
   }
   await doorReady
   const changed = await attachRouted(engine, result.door, result.project)

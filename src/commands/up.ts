@@ -16,7 +16,7 @@ export default class Up extends BaseCommand<typeof Up> {
     env: Args.string({description: 'Environment: dev, qa, stage or one defined in berth.yml.', default: 'dev'}),
   }
   static override flags = {
-    build: Flags.boolean({summary: 'Rebuild images before starting.'}),
+    build: Flags.boolean({summary: 'Build every image again (through the build cache), even when its build context is unchanged.'}),
     'wait-timeout': Flags.integer({summary: 'Seconds to wait for the services to be healthy.', min: 1}),
     json: Flags.boolean({summary: 'Print the result as JSON.'}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.'}),

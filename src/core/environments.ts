@@ -47,7 +47,7 @@ export function resolveEnvironment(
   }
   collect(name)
 
-  const merged: EnvironmentProfile = {name, mode: 'dev', port_offset: 0, vars: {}, services: {}}
+  const merged: EnvironmentProfile = {name, mode: 'dev', port_offset: 0, vars: {}, defaults: {}, services: {}}
   for (const layer of layers) {
     if (layer.description !== undefined) merged.description = layer.description
     if (layer.mode !== undefined) merged.mode = layer.mode
@@ -55,6 +55,7 @@ export function resolveEnvironment(
     if (layer.bind !== undefined) merged.bind = layer.bind
     if (layer.tls !== undefined) merged.tls = layer.tls
     merged.vars = {...merged.vars, ...layer.vars}
+    if (layer.defaults) merged.defaults = deepMerge((merged.defaults ?? {}) as Record<string, unknown>, layer.defaults as Record<string, unknown>)
     merged.services = deepMerge(merged.services, layer.services as Record<string, unknown>)
     if (layer.compose) merged.compose = deepMerge(merged.compose ?? {}, layer.compose)
   }

@@ -33,7 +33,34 @@ export interface TlsSpec {
   http_port?: number
 }
 
-export interface ServiceSpec {
+/** CPU and memory limits of a container (deploy.resources.limits in Compose). */
+export interface LimitsSpec {
+  /** CPUs, e.g. 0.5, 2 or "1.5". */
+  cpus?: number | string
+  /** Memory, e.g. "512m", "1g". */
+  memory?: string
+}
+
+/**
+ * Production-like settings: service keys, and an environment's `defaults` (applied to its app services:
+ * template node, or a service with build:). A service's own keys win over the environment's defaults.
+ */
+export interface RuntimeSettings {
+  limits?: LimitsSpec
+  restart?: string
+  read_only?: boolean
+  tmpfs?: string[]
+  /** The user the container runs as; as a default, only for images whose Dockerfile declares no USER. */
+  user?: string
+  replicas?: number
+}
+
+export interface EnvironmentDefaults extends RuntimeSettings {
+  /** Variables for every app service (under the service's own env). */
+  env?: Record<string, EnvValue>
+}
+
+export interface ServiceSpec extends RuntimeSettings {
   template?: string
   enabled?: boolean
   image?: string
@@ -64,6 +91,8 @@ export interface EnvironmentSpec {
   /** The front door terminates https for the HTTP services (with berth's local CA) and redirects http to it. */
   tls?: boolean
   vars?: Record<string, EnvValue>
+  /** Production-like settings for every app service of the environment. */
+  defaults?: EnvironmentDefaults
   services?: Record<string, ServiceSpec>
   compose?: Record<string, unknown>
 }
@@ -107,6 +136,7 @@ export interface EnvironmentProfile {
   bind?: string
   tls?: boolean
   vars: Record<string, EnvValue>
+  defaults?: EnvironmentDefaults
   services: Record<string, ServiceSpec>
   compose?: Record<string, unknown>
 }

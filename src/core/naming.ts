@@ -41,6 +41,17 @@ export function composeProjectName(name: string, env: string, branch: string | n
   return `${projectSlug(name)}-${slug(env, 16)}-${branchId(branch)}`
 }
 
+/**
+ * The image berth builds for a service: berth/PROJECT-SERVICE:ENV-BRANCHID, a valid lowercase Docker
+ * reference, one per project, service, environment and branch. A service name that is not already its own
+ * slug gets a short hash (a_b and a-b differ).
+ */
+export function builtImageName(project: string, service: string, env: string, branch: string | null): string {
+  const s = slug(service, 40)
+  const svc = s === service ? s : `${s || 'service'}-${shortHash(service, 6)}`
+  return `berth/${projectSlug(project)}-${svc}:${slug(env, 16) || 'env'}-${branchId(branch)}`
+}
+
 export type VolumeKind = 'data' | 'shared' | 'cache'
 
 export interface VolumeNameInput {

@@ -3,15 +3,17 @@
  * Pure: file checks and hashing are handed in (RenderIO), nothing here touches a disk or a process.
  */
 import path from 'node:path'
+import {resolveBuild} from './build.js'
 import {doorName, doorSpec, type DoorSpec} from './door.js'
 import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
 import {withStartInterval} from './healthcheck.js'
 import {resolveImage} from './images.js'
 import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
-import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, MountSpec, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
-import {branchId, composeProjectName, escapeDollars, LABEL, volumeName} from './naming.js'
+import type {EnvironmentProfile, EnvironmentSpec, Mode, MountSpec, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
+import {branchId, builtImageName, composeProjectName, escapeDollars, LABEL, volumeName} from './naming.js'
 import {resolvePlaceholders, type Scope} from './placeholders.js'
+import {applySettings, checkSettings, effectiveSettings, isAppService, type SettingsRequest} from './runtime-settings.js'
 import type {PathSegment, SourceDoc} from './source.js'
 import {checkTemplateParams, extraPorts, templateConfigs} from './template-extras.js'
 import type {Loaded} from './templates.js'
@@ -26,6 +28,8 @@ export interface RenderIO {
   exists(absPath: string): boolean
   /** A content hash of these files (a missing file hashes as missing). */
   hashFiles(absPaths: string[]): string
+  /** A file's text (a Dockerfile: its stages and USER); without it Dockerfiles are not read. */
+  readText?(absPath: string): string
 }
 
 export interface RenderRequest {
@@ -87,10 +91,6 @@ function normalizeVolume(v: string | VolumeSpec): VolumeSpec {
   return typeof v === 'string' ? {path: v} : v
 }
 
-function normalizeBuild(build: string | BuildSpec): BuildSpec {
-  return typeof build === 'string' ? {context: build} : build
-}
-
 /** What every service's render reads, and what the stack's render collects. */
 interface StackRender {
   req: RenderRequest
@@ -125,6 +125,8 @@ interface ServiceRender {
   sourceDir: string
   params: Record<string, unknown>
   scope: Scope
+  /** The USER the built Dockerfile stage declares (null: none; undefined: not built or not read). */
+  imageUser?: string | null
 }
 
 export function renderStack(req: RenderRequest): RenderResult {
@@ -217,8 +219,8 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
   const modeOverlay = t.modes[st.mode]
   if (modeOverlay) service = deepMerge(service, resolvePlaceholders(clone(modeOverlay), sr.scope, opts(['modes', st.mode])))
 
-  // A service that builds gets its image named by Compose, never the base image's name.
-  if (service.build) delete service.image
+  // A service that builds is tagged per project, service, environment and branch, never the base image's name.
+  if (service.build) service.image = builtImageName(st.file.name, name, st.env.name, st.req.ctx.branch)
   else if (typeof service.image === 'string') service.image = resolveImage(service.image, st.imageOptions)
   if (!service.image && !service.build) {
     throw new ConfigError(`service "${name}" has neither image nor build`, st.src.locateKey(['services', name]), {
@@ -226,7 +228,14 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
     })
   }
 
-  // Environment variables and env files.
+  // Production-like settings: the environment's defaults (app services) under the service's own keys.
+  const settingsReq: SettingsRequest = {service: name, spec, app: isAppService(sr.templateName, spec), defaults: st.env.defaults ?? {}, imageUser: sr.imageUser, src: st.src, where}
+  const settings = effectiveSettings(settingsReq)
+  checkSettings(settingsReq, settings)
+  service = applySettings(service, settings)
+
+  // Environment variables (the template's, the environment's defaults, the service's) and env files.
+  if (settings.env) service.environment = {...(service.environment as Record<string, unknown>), ...settings.env}
   if (spec.env) service.environment = {...(service.environment as Record<string, unknown>), ...spec.env}
   if (spec.env_file) {
     const files = Array.isArray(spec.env_file) ? spec.env_file : [spec.env_file]
@@ -278,7 +287,11 @@ function prepareService(st: StackRender, name: string, spec: ServiceSpec, where:
   Object.assign(params, spec.params)
   const locate = (key: string) => st.src.locate(spec.params && key in spec.params ? [...where('params'), key] : where('template'))
   checkTemplateParams(template.value.params, params, {service: name, root: ctx.root, services: [...st.located.keys()], exists: (p) => io.exists(p), locate})
-  const build = spec.build === undefined ? null : resolveBuild(st, name, spec.build, params, where)
+  const resolved =
+    spec.build === undefined
+      ? undefined
+      : resolveBuild({service: name, spec: spec.build, root: ctx.root, mode: st.mode, io, src: st.src, where: where('build'), baseImage: params.image, imageOptions: st.imageOptions})
+  const build = resolved?.build ?? null
   const scope: Scope = {
     ...params,
     build,
@@ -289,28 +302,7 @@ function prepareService(st: StackRender, name: string, spec: ServiceSpec, where:
     branch: {name: escapeDollars(ctx.branch ?? ''), id: branchId(ctx.branch)},
     berth: {runtime: escapeDollars(ctx.runtimeDir ?? '/nonexistent/berth-runtime')},
   }
-  return {name, spec, where, templateName, template, sourceDir, params, scope}
-}
-
-/** The build of a service: its context and Dockerfile checked, the base image (through the image map) as BASE_IMAGE. */
-function resolveBuild(st: StackRender, name: string, spec: string | BuildSpec, params: Record<string, unknown>, where: Located['where']): BuildSpec {
-  const b = normalizeBuild(spec)
-  const context = path.resolve(st.req.ctx.root, b.context)
-  if (!st.req.io.exists(context)) {
-    throw new ConfigError(`build context "${b.context}" of service "${name}" does not exist (${context})`, st.src.locate(where('build')), {
-      hints: ['Fix the path (it is relative to berth.yml), or remove build: to use an image.'],
-    })
-  }
-  const dockerfile = path.resolve(context, b.dockerfile ?? 'Dockerfile')
-  if (!st.req.io.exists(dockerfile)) {
-    throw new ConfigError(`service "${name}": no Dockerfile at ${dockerfile}`, st.src.locate(where('build')))
-  }
-  const build: BuildSpec = {context: escapeDollars(context), ...(b.dockerfile ? {dockerfile: escapeDollars(b.dockerfile)} : {}), ...(b.target ? {target: b.target} : {})}
-  const args: Record<string, unknown> = {}
-  if (typeof params.image === 'string') args.BASE_IMAGE = resolveImage(params.image, st.imageOptions)
-  Object.assign(args, b.args)
-  build.args = args as BuildSpec['args']
-  return build
+  return {name, spec, where, templateName, template, sourceDir, params, scope, ...(resolved?.user !== undefined ? {imageUser: resolved.user} : {})}
 }
 
 /**

@@ -30,4 +30,12 @@ export interface ProjectState {
   restoring?: Record<string, RestoreOp>
   /** How this engine makes branch volumes (probed once per engine). */
   clone?: {engine: string; mode: CloneMode; why?: string; metacopy?: boolean}
+  /** Per image berth built (berth/PROJECT-SERVICE:ENV-BRANCHID): its ID and the digest of the context it was built from. */
+  images?: Record<string, BuiltImageState>
+}
+
+export interface BuiltImageState {
+  id: string
+  /** Digest of the build context, Dockerfile and build settings. */
+  digest: string
 }

@@ -5,6 +5,7 @@
 import {ConfigError} from './errors.js'
 import {isPlainObject} from './merge.js'
 import type {EnvironmentSpec, Mode, ServiceTemplate, VolumeSpec} from './model.js'
+import {defaultsProblem} from './runtime-settings.js'
 import type {SourceDoc} from './source.js'
 
 export interface Loaded<T> {
@@ -61,7 +62,7 @@ export function parseServiceTemplate(name: string, source: SourceDoc): Loaded<Se
   }
 }
 
-const PROFILE_KEYS = new Set(['extends', 'description', 'mode', 'port_offset', 'bind', 'tls', 'vars', 'services', 'compose'])
+const PROFILE_KEYS = new Set(['extends', 'description', 'mode', 'port_offset', 'bind', 'tls', 'vars', 'defaults', 'services', 'compose'])
 
 export function parseEnvironmentProfile(name: string, source: SourceDoc): Loaded<EnvironmentSpec> {
   const raw = source.value ?? {}
@@ -87,6 +88,8 @@ export function parseEnvironmentProfile(name: string, source: SourceDoc): Loaded
     throw new ConfigError(`tls must be true or false (got ${JSON.stringify(raw.tls)})`, source.locate(['tls']))
   }
   expectMap(source, ['vars'], raw.vars, 'vars')
+  const problem = defaultsProblem(expectMap(source, ['defaults'], raw.defaults, 'defaults'))
+  if (problem) throw new ConfigError(`defaults.${problem.key} ${problem.message}`, source.locate(['defaults', ...problem.key.split('.')]))
   expectMap(source, ['services'], raw.services, 'services')
   return {source, value: raw as EnvironmentSpec}
 }

@@ -88,6 +88,8 @@ export function explainSchemaError(error: SchemaError, source: SourceDoc): Confi
     case 'minimum':
     case 'maximum':
       return new ConfigError(`${where} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${String(p.limit)} (got ${describe(value)})`, source.locate(path))
+    case 'exclusiveMinimum':
+      return new ConfigError(`${where} must be more than ${String(p.limit)} (got ${describe(value)})`, source.locate(path))
     case 'oneOf':
       return new ConfigError(`${where} has an unexpected form (got ${describe(value)})`, source.locate(path), {
         hints: ['See schema/berth.schema.json for the accepted forms.'],
@@ -106,7 +108,11 @@ function article(type: string): string {
 function patternHint(error: SchemaError): string {
   if (error.schemaPath.includes('bind')) return 'expected an IP address such as 127.0.0.1'
   if (error.instancePath === '/name') return 'expected letters, digits, ".", "-" or "_", starting with a letter or digit'
-  if (error.instancePath.endsWith('/path')) return 'expected an absolute path in the container'
+  if (error.instancePath.endsWith('/path') || /\/tmpfs\/\d+$/.test(error.instancePath)) return 'expected an absolute path in the container'
+  if (error.instancePath.endsWith('/limits/cpus')) return 'expected a number of CPUs such as 0.5 or 2'
+  if (error.instancePath.endsWith('/limits/memory')) return 'expected a size such as 512m or 1g'
+  if (error.instancePath.endsWith('/build/target')) return 'expected a build stage name (letters, digits, "_", "-", ".", starting with a letter)'
+  if (error.instancePath.endsWith('/restart')) return 'expected no, always, unless-stopped or on-failure[:N]'
   return `expected to match ${String(error.params.pattern)}`
 }
 

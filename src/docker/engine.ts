@@ -90,6 +90,16 @@ export class Engine implements EnginePort {
     return (res.Volumes ?? []) as VolumeInfo[]
   }
 
+  async imageId(ref: string): Promise<string | undefined> {
+    const docker = await this.docker()
+    try {
+      return (await docker.getImage(ref).inspect()).Id
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return undefined
+      throw error
+    }
+  }
+
   async volume(name: string): Promise<VolumeInfo | undefined> {
     const docker = await this.docker()
     try {

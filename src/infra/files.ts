@@ -1,5 +1,6 @@
 /** The files port on the real disk: project reads, generated files (atomic), the user's files. */
 import {existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {buildContextDigest} from './build-context.js'
 import os from 'node:os'
 import path from 'node:path'
 import type {FilesPort} from '../app/ports.js'
@@ -100,5 +101,6 @@ export function diskFiles(env: NodeJS.ProcessEnv = process.env): FilesPort {
     exists: (file) => existsSync(file),
     repo: diskRepo,
     writeNew,
+    buildContextDigest,
   }
 }

@@ -29,6 +29,7 @@ export function readState(project: string, env: NodeJS.ProcessEnv = process.env)
       volumes: value.volumes && typeof value.volumes === 'object' ? value.volumes : {},
       ...(Array.isArray(value.paused) && value.paused.length ? {paused: value.paused.filter((x) => typeof x === 'string')} : {}),
       ...(value.stacks && typeof value.stacks === 'object' ? {stacks: value.stacks} : {}),
+      ...(value.images && typeof value.images === 'object' ? {images: value.images} : {}),
     }
   } catch {
     return {volumes: {}}

@@ -261,8 +261,8 @@ export async function removeProject(name: string): Promise<void> {
   if (networks.length) await docker(['network', 'rm', ...networks])
   const volumes = (await docker(['volume', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean)
   if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes])
-  // images Compose built for the project's stacks (qa, stage) are named after them
-  const images = (await docker(['image', 'ls', '-q', '--filter', `reference=${name}-*`])).split('\n').filter(Boolean)
+  // images built for the project's stacks: berth/PROJECT-SERVICE:ENV-BRANCHID (older berths: named after the stack)
+  const images = (await docker(['image', 'ls', '-q', '--filter', `reference=${name}-*`, '--filter', `reference=berth/${name}-*`])).split('\n').filter(Boolean)
   if (images.length) await docker(['image', 'rm', '-f', ...new Set(images)])
 }
 

@@ -14,7 +14,7 @@ describe('qa environment', () => {
   it('builds the image and serves it with production-like settings on shifted ports', async () => {
     const fx = await fixtures.up('shop', {env: 'qa'})
     expect(fx.up.stack).toMatch(new RegExp(`^${fx.name}-qa-main-`))
-    expect(fx.up.services.map((s) => s.service).sort()).toEqual(['cache', 'db', 'web']) // no setup container
+    expect(fx.up.services.map((s) => s.service).sort()).toEqual(['cache', 'db', 'web', 'web']) // two web replicas, no setup container
     expect(await stats(fx.url('/api/stats', 18000))).toMatchObject({nodeEnv: 'staging', deployEnv: 'QA', visits: 1, hits: 1})
     const web = (await containersOf(fx.name)).find((c) => c.service === 'web')
     expect(web?.state).toBe('running')

@@ -1,5 +1,5 @@
 // A remote engine, simulated by a second dockerd this suite starts on its own socket and data root
-// (no bridge of its own, no iptables rules: it leaves the main engine's network alone), reached through a
+// (in its own network namespace, no bridge, no iptables rules: it leaves the main engine's network alone), reached through a
 // docker context in a DOCKER_CONFIG of the suite's own: `berth up --context other` runs there and nothing
 // appears on the default engine; dev's source bind mount is refused there. The dockerd is stopped and its
 // data root removed at the end, also when a test failed.
@@ -23,7 +23,9 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-dockerd-'))
   config = path.join(root, 'config')
   const log = path.join(root, 'dockerd.log')
-  dockerd = spawn('sh', ['-c', `exec dockerd --data-root "$1/data" --exec-root "$1/exec" --pidfile "$1/dockerd.pid" -H "unix://$1/docker.sock" --bridge none --iptables=false --ip6tables=false --log-level=warn >"$1/dockerd.log" 2>&1`, 'sh', root], {stdio: 'ignore', detached: true})
+  // In a network namespace of its own: a dockerd started with --bridge none deletes the docker0 bridge of the
+  // namespace it runs in, and the main engine's containers on the default bridge (builds included) then fail.
+  dockerd = spawn('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec dockerd --data-root "$1/data" --exec-root "$1/exec" --pidfile "$1/dockerd.pid" -H "unix://$1/docker.sock" --bridge none --iptables=false --ip6tables=false --log-level=warn >"$1/dockerd.log" 2>&1`, 'sh', root], {stdio: 'ignore', detached: true})
   for (let i = 0; i < 120; i++) {
     try {
       if (!other(['version', '--format', '{{.Server.Version}}'])) throw new Error('not yet')
@@ -78,6 +80,8 @@ describe('a remote engine (--context)', () => {
     const there = other(['ps', '--filter', `label=dev.berth.project=${fx.name}`, '--filter', 'label=dev.berth.service', '--format', '{{.Label "dev.berth.service"}} {{.State}}'])
     expect(there.split('\n')).toEqual(['cache running'])
     expect(await containersOf(fx.name)).toEqual([]) // the default engine: nothing
+    // and the default engine's own network is intact (its default bridge, which builds use, still works)
+    expect(execFileSync('docker', ['run', '--rm', '--network', 'bridge', 'local/debian:bookworm', 'true'], {encoding: 'utf8'})).toBe('')
     const status = JSON.parse((await fx.ok(['status', '--json', '--context', 'other'], {env})).stdout)
     expect(status.stacks.map((s: {env: string}) => s.env)).toEqual(['remote'])
     const all = JSON.parse((await fx.ok(['status', '--json', '--all-contexts'], {env})).stdout)

@@ -54,7 +54,8 @@ describe('berth diff: the core', () => {
     expect(changeOf(report, 'web', 'replicas')).toEqual({key: 'replicas', a: 1, b: 2})
     expect(changeOf(report, 'web', 'read_only')).toEqual({key: 'read_only', a: false, b: true})
     expect(changeOf(report, 'web', 'user')).toEqual({key: 'user', a: null, b: '1000:1000'})
-    expect(changeOf(report, 'web', 'image')).toEqual({key: 'image', a: 'node:20-bookworm-slim', b: null})
+    // qa runs the image berth builds and tags for it
+    expect(changeOf(report, 'web', 'image')).toMatchObject({key: 'image', a: 'node:20-bookworm-slim', b: expect.stringMatching(/^berth\/shop-web:qa-main-[0-9a-f]{8}$/)})
     expect(changeOf(report, 'web', 'build.context')).toEqual({key: 'build.context', a: null, b: './app'})
     expect(changeOf(report, 'web', 'restart')).toEqual({key: 'restart', a: null, b: 'unless-stopped'})
     // the same in both: not a change, listed as same

@@ -89,7 +89,7 @@ describe('doctor: overall status and exit code', () => {
   afterAll(() => rmSync(outside, {recursive: true, force: true}))
 
   function deps(engine: FakeEngine, over: Partial<DoctorDeps> = {}): DoctorDeps {
-    engine.images.add('node:20-bookworm-slim').add('debian:bookworm-slim')
+    engine.images.set('node:20-bookworm-slim', 'sha256:n').set('debian:bookworm-slim', 'sha256:d')
     engine.helperOutput.doctor = 'Filesystem 1024-blocks Used Available Capacity Mounted on\noverlay 104857600 10 52428800 50% /\n'
     return {...testDeps({engine, compose: new FakeCompose(engine), machine: linux}), diagnostics: diagnostics(), ...over}
   }

@@ -56,8 +56,12 @@ export class FakeEngine implements EnginePort {
   endpoint(): string | undefined {
     return undefined
   }
-  /** Images the engine has (hasImage). */
-  readonly images = new Set<string>()
+  /** Local images by reference (what `compose build` or `up` made). */
+  readonly images = new Map<string, string>()
+  async imageId(ref: string): Promise<string | undefined> {
+    return this.images.get(ref)
+  }
+
   async version() {
     return {Version: '26.1.0', ApiVersion: '1.45', Os: 'linux', Arch: 'amd64'}
   }

@@ -39,14 +39,18 @@ export function builtinProfiles(): Map<string, Loaded<EnvironmentSpec>> {
   )
 }
 
-export const fakeIO = (existing: string[] = []): RenderIO => ({
-  exists: (p) => existing.includes(p),
+export const fakeIO = (existing: string[] = [], files: Record<string, string> = {}): RenderIO => ({
+  exists: (p) => existing.includes(p) || p in files,
   hashFiles: (paths) => `hash-of-${paths.map((p) => path.basename(p)).join('+')}`.padEnd(16, '0'),
+  readText: (p) => {
+    if (!(p in files)) throw new Error(`ENOENT: ${p}`)
+    return files[p]
+  },
 })
 
 export function render(
   text: string,
-  options: {env?: string; ctx?: Partial<StackContext>; templates?: Map<string, Loaded<ServiceTemplate>>; existing?: string[]} = {},
+  options: {env?: string; ctx?: Partial<StackContext>; templates?: Map<string, Loaded<ServiceTemplate>>; existing?: string[]; files?: Record<string, string>} = {},
 ): RenderResult {
   return renderStack({
     stack: loadStack(text),
@@ -54,7 +58,7 @@ export function render(
     profiles: builtinProfiles(),
     env: options.env ?? 'dev',
     ctx: {root: '/repo', branch: 'main', images: {}, ...options.ctx},
-    io: fakeIO(options.existing ?? ['/repo']),
+    io: fakeIO(options.existing ?? ['/repo'], options.files),
   })
 }
 

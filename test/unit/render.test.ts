@@ -112,7 +112,7 @@ describe('render: qa and stage', () => {
     const r = render(SHOP, {env: 'qa', existing: EXISTING, ctx: {images: {'node:20-bookworm-slim': 'local/node:20'}}})
     const web = svc(r, 'web')
     expect(web.build).toEqual({context: '/repo/app', args: {BASE_IMAGE: 'local/node:20'}})
-    expect(web.image).toBeUndefined()
+    expect(web.image).toMatch(/^berth\/shop-web:qa-main-[0-9a-f]{8}$/) // tagged per project, service, environment and branch
     expect(web.environment).toMatchObject({NODE_ENV: 'staging', DEPLOY_ENV: 'QA', LOG_LEVEL: 'info'})
     expect(r.door.routes.find((x) => x.service === 'web')).toMatchObject({listen: 18000, bind: '127.0.0.1', port: 8000})
     expect(web.volumes).toBeUndefined()

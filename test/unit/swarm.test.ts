@@ -43,7 +43,8 @@ describe('render --target swarm', () => {
     expect(web.build).toBeUndefined()
     expect(web.image).toBe(builtImageTag('shop', 'web', 'stage', 'main'))
     expect(web.image).toMatch(/^berth\/shop-web:stage-main-[0-9a-f]{8}$/)
-    expect(s.services.find((x) => x.name === 'web')).toMatchObject({built: true, replicas: 1})
+    // stage's defaults: two app replicas
+    expect(s.services.find((x) => x.name === 'web')).toMatchObject({built: true, replicas: 2})
     expect(svc(s, 'db').image).toBe('postgres:15')
   })
 
@@ -59,7 +60,7 @@ describe('render --target swarm', () => {
 
   it('deploys with replicas, a start-first rolling update that rolls back, and a restart policy; healthchecks kept', () => {
     const web = svc(stage(), 'web')
-    expect(web.deploy.replicas).toBe(1)
+    expect(web.deploy.replicas).toBe(2) // stage's defaults
     expect(web.deploy.update_config).toMatchObject({parallelism: 1, order: 'start-first', failure_action: 'rollback'})
     expect(web.deploy.rollback_config).toMatchObject({parallelism: 1})
     expect(web.deploy.restart_policy.condition).toBe('any')
@@ -73,7 +74,7 @@ describe('render --target swarm', () => {
   })
 
   it('maps replicas and resource limits from the model (deploy.replicas, deploy.resources.limits, mem_limit, cpus)', () => {
-    const text = SHOP.replace('    depends_on: [db, cache]', '    depends_on: [db, cache]\n    compose: {deploy: {replicas: 3, resources: {limits: {memory: 256M}}}, cpus: 0.5}')
+    const text = SHOP.replace('    depends_on: [db, cache]', '    depends_on: [db, cache]\n    compose: {deploy: {replicas: 3, resources: {limits: {memory: 256M, cpus: \'0.5\'}}}}')
     const s = stage(text)
     expect(svc(s, 'web').deploy.replicas).toBe(3)
     expect(svc(s, 'web').deploy.resources.limits).toEqual({memory: '256M', cpus: '0.5'})
