@@ -17,6 +17,7 @@ export type ContainerDetails = Dockerode.ContainerInspectInfo
 export type VolumeInfo = Dockerode.VolumeInspectInfo & {CreatedAt?: string}
 export type NetworkInfo = Dockerode.NetworkInspectInfo
 export type ContainerSpec = Dockerode.ContainerCreateOptions
+export type ImageDetails = Dockerode.ImageInspectInfo
 export type Labels = Record<string, string | undefined>
 
 export interface HelperSpec {
@@ -65,6 +66,10 @@ export interface EnginePort {
   volumeSizes(): Promise<Map<string, number>>
   containersUsingVolume(name: string, all?: boolean): Promise<ContainerInfo[]>
   network(name: string): Promise<NetworkInfo | undefined>
+  /** An image on the engine (nothing is pulled); undefined when it is not there. */
+  inspectImage(ref: string): Promise<ImageDetails | undefined>
+  /** Whether an image is on the engine (nothing is pulled). */
+  imageExists(ref: string): Promise<boolean>
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>
   removeNetwork(name: string): Promise<void>
   removeNetworks(labels: Record<string, string>): Promise<void>

@@ -9,6 +9,7 @@ import {settleHealth, waitHealthy} from './health.js'
 import {locked} from './locked.js'
 import type {Deps, Reporter, RunOptions} from './ports.js'
 import {checkDocker, checkPorts, portSiblings} from './preflight.js'
+import {ensureRegistryImages} from './registry-images.js'
 import type {Project} from './project.js'
 import {defaultOutputFile, renderProject} from './render.js'
 import {validateRendered} from './validate.js'
@@ -23,6 +24,8 @@ export function composeOutput(reporter: Reporter): RunOptions {
 export interface UpOptions {
   env: string
   build?: boolean
+  /** Build an image_from: registry image from its build: when it is neither on the engine nor pullable. */
+  buildIfMissing?: boolean
   waitTimeout?: number
 }
 
@@ -92,6 +95,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)
   // Nothing has changed yet: a file Compose would refuse stops here, before it is even written.
   await validateRendered(project, result, yaml, file, digest, deps)
+  await ensureRegistryImages(project, result, yaml, options, deps, composeOutput(reporter))
   await clearTheWay(project, result, deps)
   deps.files.writeGenerated(file, yaml)
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.

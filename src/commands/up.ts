@@ -9,6 +9,7 @@ export default class Up extends BaseCommand<typeof Up> {
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> qa --build',
+    '<%= config.bin %> <%= command.id %> qa --build-if-missing',
     'BERTH_IMAGE_MAP=node:20-bookworm-slim=local/node:20 <%= config.bin %> <%= command.id %> --dir stacks/shop',
   ]
   static override args = {
@@ -16,6 +17,7 @@ export default class Up extends BaseCommand<typeof Up> {
   }
   static override flags = {
     build: Flags.boolean({summary: 'Rebuild images before starting.'}),
+    'build-if-missing': Flags.boolean({summary: 'Build an image_from: registry image from its build: when it is neither on the engine nor pullable.'}),
     'wait-timeout': Flags.integer({summary: 'Seconds to wait for the services to be healthy.', min: 1}),
     json: Flags.boolean({summary: 'Print the result as JSON.'}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.'}),
@@ -25,7 +27,7 @@ export default class Up extends BaseCommand<typeof Up> {
     const {args, flags} = await this.parseWithBase(Up)
     const deps = await this.deps(this.reporter(flags.quiet || flags.json))
     const project = await this.project(flags.dir, deps)
-    const result = await up(project, {env: args.env, build: flags.build, waitTimeout: flags['wait-timeout']}, deps)
+    const result = await up(project, {env: args.env, build: flags.build, buildIfMissing: flags['build-if-missing'], waitTimeout: flags['wait-timeout']}, deps)
     if (flags.json) {
       this.printJson({stack: result.render.project, env: result.render.env.name, branch: project.ctx.branch, file: result.file, services: result.status?.services ?? []})
       return

@@ -53,6 +53,7 @@ export function resolveEnvironment(
     if (layer.mode !== undefined) merged.mode = layer.mode
     if (layer.port_offset !== undefined) merged.port_offset = layer.port_offset
     if (layer.bind !== undefined) merged.bind = layer.bind
+    if (layer.image_from !== undefined) merged.image_from = layer.image_from
     merged.vars = {...merged.vars, ...layer.vars}
     merged.services = deepMerge(merged.services, layer.services as Record<string, unknown>)
     if (layer.compose) merged.compose = deepMerge(merged.compose ?? {}, layer.compose)

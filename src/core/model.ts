@@ -3,6 +3,8 @@
 export type Mode = 'dev' | 'prod'
 export type VolumeKind = 'data' | 'shared' | 'cache'
 export type EnvValue = string | number | boolean | null
+/** Where a service's image comes from in prod mode: its build: folder, or a registry (image: as it is). */
+export type ImageFrom = 'registry' | 'build'
 
 export interface BuildSpec {
   context: string
@@ -24,6 +26,8 @@ export interface ServiceSpec {
   enabled?: boolean
   image?: string
   build?: string | BuildSpec
+  /** prod mode: build (default with build:) or registry (image: is the reference to run). */
+  image_from?: ImageFrom
   source?: string
   port?: number
   host_port?: number
@@ -43,6 +47,8 @@ export interface EnvironmentSpec {
   mode?: Mode
   port_offset?: number
   bind?: string
+  /** Default image_from of the environment's services that have build:. */
+  image_from?: ImageFrom
   vars?: Record<string, EnvValue>
   services?: Record<string, ServiceSpec>
   compose?: Record<string, unknown>
@@ -81,6 +87,7 @@ export interface EnvironmentProfile {
   mode: Mode
   port_offset: number
   bind?: string
+  image_from?: ImageFrom
   vars: Record<string, EnvValue>
   services: Record<string, ServiceSpec>
   compose?: Record<string, unknown>
@@ -101,4 +108,13 @@ export interface StackContext {
   cacheKeys?: Record<string, Record<string, string>>
   /** berth's runtime folder (runtime/ of the package: the inspector preload), mounted into dev Node containers. */
   runtimeDir?: string
+  /** The npm registry for builds: NPM_REGISTRY's value (only classified, never written) and the user's .npmrc path. */
+  npm?: NpmContext
+}
+
+export interface NpmContext {
+  /** NPM_REGISTRY as set; berth writes only the reference ${NPM_REGISTRY}, or passes it as a secret. */
+  registry?: string
+  /** The user's npm config file ($NPM_CONFIG_USERCONFIG, else ~/.npmrc), used when it exists. */
+  userConfig?: string
 }

@@ -6,6 +6,7 @@ import path from 'node:path'
 import {doorName, doorSpec, type DoorSpec} from './door.js'
 import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
+import {addBuildSecrets, applyImageSource, imageFrom, type RegistryImage} from './image-source.js'
 import {resolveImage} from './images.js'
 import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
 import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
@@ -70,6 +71,8 @@ export interface RenderResult {
   ports: PortBinding[]
   /** The front door that publishes `ports` and forwards them to this stack while it is the active one. */
   door: DoorSpec
+  /** Services with image_from: registry (prod mode), checked by up before anything starts. */
+  registryImages?: RegistryImage[]
 }
 
 interface Located {
@@ -107,6 +110,7 @@ interface StackRender {
   volumes: RenderedVolume[]
   ports: PortBinding[]
   healthy: Set<string>
+  registryImages: RegistryImage[]
 }
 
 /** One service being rendered: its spec, template, parameters and placeholder scope. */
@@ -130,7 +134,9 @@ export function renderStack(req: RenderRequest): RenderResult {
   if (st.file.compose) model = deepMerge(model, st.file.compose)
   if (st.env.compose) model = deepMerge(model, st.env.compose)
   if (Object.keys(model.volumes as object).length === 0) delete model.volumes
-  return {project: st.project, env: st.env, compose: model, services: st.rendered, volumes: st.volumes, ports: st.ports, door: doorSpec(st.file.name, st.env.name, st.req.ctx.root, st.ports)}
+  addBuildSecrets(model, st.registryImages, st.req.ctx.npm, st.req.ctx.root, (p) => st.req.io.exists(p))
+  const registryImages = st.registryImages.length > 0 ? {registryImages: st.registryImages} : {}
+  return {project: st.project, env: st.env, compose: model, services: st.rendered, volumes: st.volumes, ports: st.ports, door: doorSpec(st.file.name, st.env.name, st.req.ctx.root, st.ports), ...registryImages}
 }
 
 /** The environment resolved, names and labels of the stack, and its services located (berth.yml, then the environment's overrides). */
@@ -169,6 +175,7 @@ function startStack(req: RenderRequest): StackRender {
     volumes: [],
     ports: [],
     healthy: new Set(),
+    registryImages: [],
   }
 }
 
@@ -207,8 +214,10 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
   const modeOverlay = t.modes[st.mode]
   if (modeOverlay) service = deepMerge(service, resolvePlaceholders(clone(modeOverlay), sr.scope, opts(['modes', st.mode])))
 
-  // A service that builds gets its image named by Compose, never the base image's name.
-  if (service.build) delete service.image
+  // image_from: registry runs image: (resolved), not a build. A service that builds gets its image named by Compose, never the base image's name.
+  const registry = applyImageSource({name, spec, env: st.env, service, imageOptions: st.imageOptions, src: st.src, root: st.req.ctx.root, project: st.project, where})
+  if (registry) st.registryImages.push(registry)
+  else if (service.build) delete service.image
   else if (typeof service.image === 'string') service.image = resolveImage(service.image, st.imageOptions)
   if (!service.image && !service.build) {
     throw new ConfigError(`service "${name}" has neither image nor build`, st.src.locateKey(['services', name]), {
@@ -259,7 +268,8 @@ function prepareService(st: StackRender, name: string, spec: ServiceSpec, where:
     throw new ConfigError(`source folder "${spec.source}" of service "${name}" does not exist (${sourceDir})`, st.src.locate(where('source')))
   }
   const params: Record<string, unknown> = {...template.value.params}
-  for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined) params[key] = spec[key]
+  // With image_from: registry, image: is what runs; the template's base image stays what a local build starts FROM.
+  for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined && !(key === 'image' && imageFrom(spec, st.env) === 'registry')) params[key] = spec[key]
   Object.assign(params, spec.params)
   const build = spec.build === undefined ? null : resolveBuild(st, name, spec.build, params, where)
   const scope: Scope = {

@@ -60,7 +60,7 @@ export function parseServiceTemplate(name: string, source: SourceDoc): Loaded<Se
   }
 }
 
-const PROFILE_KEYS = new Set(['extends', 'description', 'mode', 'port_offset', 'bind', 'vars', 'services', 'compose'])
+const PROFILE_KEYS = new Set(['extends', 'description', 'mode', 'port_offset', 'bind', 'image_from', 'vars', 'services', 'compose'])
 
 export function parseEnvironmentProfile(name: string, source: SourceDoc): Loaded<EnvironmentSpec> {
   const raw = source.value ?? {}
@@ -81,6 +81,9 @@ export function parseEnvironmentProfile(name: string, source: SourceDoc): Loaded
   // the pattern of berth.yml's own bind (schema/berth.schema.json): a profile file is held to the same rule
   if (raw.bind !== undefined && (typeof raw.bind !== 'string' || !/^[0-9a-fA-F.:]+$/.test(raw.bind))) {
     throw new ConfigError(`bind must be an IP address such as 127.0.0.1 (got ${JSON.stringify(raw.bind)})`, source.locate(['bind']))
+  }
+  if (raw.image_from !== undefined && raw.image_from !== 'registry' && raw.image_from !== 'build') {
+    throw new ConfigError(`image_from must be registry or build (got ${JSON.stringify(raw.image_from)})`, source.locate(['image_from']))
   }
   expectMap(source, ['vars'], raw.vars, 'vars')
   expectMap(source, ['services'], raw.services, 'services')

@@ -206,6 +206,20 @@ export class Engine implements EnginePort {
     }
   }
 
+  async inspectImage(ref: string): Promise<Dockerode.ImageInspectInfo | undefined> {
+    const docker = await this.docker()
+    try {
+      return await this.call(() => docker.getImage(ref).inspect())
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return undefined
+      throw error
+    }
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return (await this.inspectImage(ref)) !== undefined
+  }
+
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
     if (await this.network(name)) return
     const docker = await this.docker()

@@ -141,6 +141,15 @@ export class FakeEngine implements EnginePort {
   async network(name: string) {
     return this.networks.has(name) ? ({Name: name} as never) : undefined
   }
+  /** Images on the engine, by reference. */
+  readonly images = new Set<string>()
+  async inspectImage(ref: string) {
+    this.log(`inspect image ${ref}`)
+    return this.images.has(ref) ? ({Id: `sha256:${ref}`, RepoTags: [ref]} as never) : undefined
+  }
+  async imageExists(ref: string): Promise<boolean> {
+    return (await this.inspectImage(ref)) !== undefined
+  }
   async ensureNetwork(name: string): Promise<void> {
     if (!this.networks.has(name)) this.log(`network ${name}`)
     this.networks.add(name)
