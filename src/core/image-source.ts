@@ -34,6 +34,15 @@ export function imageFrom(spec: ServiceSpec, env: EnvironmentProfile): ImageFrom
   return spec.image_from ?? (spec.build !== undefined ? env.image_from : undefined)
 }
 
+/**
+ * Whether the service's image: names its registry image rather than the template's base image: where
+ * image_from: registry applies, and in dev mode too for a service with build: (dev runs, or builds, from the
+ * template's base image, never from the registry image).
+ */
+export function namesRegistryImage(spec: ServiceSpec, env: EnvironmentProfile): boolean {
+  return imageFrom(spec, env) === 'registry' || (spec.image_from === 'registry' && spec.build !== undefined)
+}
+
 export interface ImageSourceInput {
   name: string
   spec: ServiceSpec

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {doorName, doorSpec, type DoorSpec} from './door.js'
 import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
-import {addBuildSecrets, applyImageSource, imageFrom, type RegistryImage} from './image-source.js'
+import {addBuildSecrets, applyImageSource, namesRegistryImage, type RegistryImage} from './image-source.js'
 import {resolveImage} from './images.js'
 import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
 import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
@@ -269,7 +269,7 @@ function prepareService(st: StackRender, name: string, spec: ServiceSpec, where:
   }
   const params: Record<string, unknown> = {...template.value.params}
   // With image_from: registry, image: is what runs; the template's base image stays what a local build starts FROM.
-  for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined && !(key === 'image' && imageFrom(spec, st.env) === 'registry')) params[key] = spec[key]
+  for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined && !(key === 'image' && namesRegistryImage(spec, st.env))) params[key] = spec[key]
   Object.assign(params, spec.params)
   const build = spec.build === undefined ? null : resolveBuild(st, name, spec.build, params, where)
   const scope: Scope = {
