@@ -6,6 +6,7 @@
  */
 import {BerthError, ExitCode, isBerthError} from '../core/errors.js'
 import type {RegistryImage} from '../core/image-source.js'
+import {hasRegistryHost} from '../core/images.js'
 import type {RenderResult} from '../core/render.js'
 import type {Deps, Reporter, RunOptions} from './ports.js'
 import type {Project} from './project.js'
@@ -24,10 +25,11 @@ function pullReason(error: unknown): string {
 
 function notThere(r: RegistryImage, env: string, reason: string, noBuild: boolean): BerthError {
   const at = r.at ? `${r.at}: ` : ''
-  const hints = [`Check the reference, then log in and pull it: docker login; docker pull ${r.image}`]
+  const host = hasRegistryHost(r.image) ? r.image.slice(0, r.image.indexOf('/')) : ''
+  const hints = [`Check the reference; log in if the registry needs it (docker login ${host}), then: docker pull ${r.image}`.replace('docker login  ', 'docker login ')]
   if (noBuild) hints.push(`--build-if-missing needs build: on service "${r.service}" (a folder with a Dockerfile) to build it instead.`)
   else hints.push(`Or build it from ${r.buildFrom} instead: berth up ${env} --build-if-missing`)
-  hints.push(`The pull said: ${reason}`)
+  hints.push(`(docker compose pull said: ${reason})`)
   const why = noBuild ? 'is not on this engine, could not be pulled, and there is no build: to build it from' : 'is not on this engine and could not be pulled'
   return new BerthError(`${at}service "${r.service}": image_from: registry: image ${r.image} ${why}`, {exitCode: ExitCode.PREFLIGHT, hints})
 }
@@ -38,7 +40,7 @@ export async function ensureRegistryImages(project: Project, result: RenderResul
   if (wanted.length === 0) return
   const {engine, compose, reporter} = deps
   const missing: Array<{image: RegistryImage; reason: string}> = []
-  for (const r of wanted) {
+  for (const r of await interpolated(wanted, project, result, yaml, compose)) {
     if (await engine.imageExists(r.image)) continue
     reporter.step(`${r.service}: ${r.image} is not on this engine; pulling it`)
     try {
@@ -53,6 +55,14 @@ export async function ensureRegistryImages(project: Project, result: RenderResul
   // Every one checked before any is built: a stack that cannot start builds nothing.
   for (const {image, reason} of missing) if (!options.buildIfMissing || !image.fallback) throw notThere(image, options.env, reason, Boolean(options.buildIfMissing && !image.fallback))
   for (const {image} of missing) await buildFallback(project, result, image, deps.reporter, deps.compose, output)
+}
+
+/** References with ${VAR} in them (a tag from the environment or .env), as Compose fills them in. */
+async function interpolated(wanted: RegistryImage[], project: Project, result: RenderResult, yaml: string, compose: Deps['compose']): Promise<RegistryImage[]> {
+  if (!wanted.some((r) => r.image.includes('$'))) return wanted
+  const {stdout} = await compose.run({project: result.project, file: '-', projectDir: project.root}, ['config', '--format', 'json'], {input: yaml})
+  const services = (JSON.parse(stdout) as {services?: Record<string, {image?: string}>}).services ?? {}
+  return wanted.map((r) => ({...r, image: services[r.service]?.image ?? r.image}))
 }
 
 async function buildFallback(project: Project, result: RenderResult, r: RegistryImage, reporter: Reporter, compose: Deps['compose'], output: RunOptions): Promise<void> {

@@ -88,6 +88,19 @@ describe('berth up qa with image_from: registry', () => {
     expect(changes(engine)).toEqual([])
   })
 
+  it('a ${VAR} in the reference is checked as Compose fills it in', async () => {
+    const {project, deps, engine, compose} = await shop((y) => y.replace(/environments:[\s\S]*$/, QA.replace(':1.4', ':${SHOP_TAG}')))
+    const run = compose.run.bind(compose)
+    compose.run = async (target, args, options) => {
+      if (args[0] === 'config' && args[1] === '--format') return {code: 0, stdout: JSON.stringify({services: {web: {image: IMAGE}}}), stderr: ''}
+      return run(target, args, options)
+    }
+    engine.images.add(IMAGE)
+    await up(project, {env: 'qa'}, deps)
+    expect(engine.calls).toContain(`inspect image ${IMAGE}`)
+    expect(compose.runs.map((a) => a[0])).not.toContain('pull')
+  })
+
   it('--build-if-missing builds it from build: with the reference as its tag, says so, then starts', async () => {
     const {project, deps, engine, compose, said, dir} = await shop()
     compose.failing.pull = 'pull access denied'
