@@ -3,7 +3,8 @@
 import {describe, expect, it} from 'vitest'
 import {composeYamlText} from '../../src/core/compose-yaml.js'
 import {ExitCode} from '../../src/core/errors.js'
-import {plainRegistryUrl} from '../../src/core/npm-registry.js'
+import {npmContext, plainRegistryUrl} from '../../src/core/npm-registry.js'
+import {keyVars} from '../../src/core/render-cache.js'
 import {render, thrown, validator} from './helpers.js'
 
 const STACK = (qa: string, web = '') => `name: shop
@@ -131,6 +132,15 @@ describe('npm registry for builds', () => {
       secrets: {npmrc: {file: '/repo/.npmrc'}, npm_registry: {environment: 'NPM_REGISTRY'}},
       services: {web: {build: {secrets: [{source: 'npmrc', target: 'npmrc'}, {source: 'npm_registry', target: 'npm_registry'}]}}},
     })
+  })
+
+  it('reads NPM_REGISTRY and the user npmrc from the environment; both key the render cache (by digest)', () => {
+    expect(npmContext({HOME: '/home/u', NPM_REGISTRY: secretRegistry})).toEqual({registry: secretRegistry, userConfig: '/home/u/.npmrc'})
+    expect(npmContext({HOME: '/home/u', NPM_CONFIG_USERCONFIG: '/etc/ci-npmrc'})).toEqual({userConfig: '/etc/ci-npmrc'})
+    const vars = keyVars({NPM_REGISTRY: secretRegistry, NPM_CONFIG_USERCONFIG: '/etc/ci-npmrc'})
+    expect(vars.NPM_REGISTRY).toMatch(/^[0-9a-f]+$/)
+    expect(vars.NPM_CONFIG_USERCONFIG).toMatch(/^[0-9a-f]+$/)
+    expect(JSON.stringify(vars)).not.toContain(TOKEN)
   })
 
   it('only an http(s) URL without user, password, query or fragment counts as plain', () => {
