@@ -23,14 +23,15 @@ function pullReason(error: unknown): string {
   return (lines.at(-1) ?? text).slice(0, 300)
 }
 
-function notThere(r: RegistryImage, env: string, reason: string, noBuild: boolean): BerthError {
+/** `tried`: --build-if-missing was given (and the service has no build: to build from). */
+function notThere(r: RegistryImage, env: string, reason: string, tried: boolean): BerthError {
   const at = r.at ? `${r.at}: ` : ''
   const host = hasRegistryHost(r.image) ? r.image.slice(0, r.image.indexOf('/')) : ''
   const hints = [`Check the reference; log in if the registry needs it (docker login ${host}), then: docker pull ${r.image}`.replace('docker login  ', 'docker login ')]
-  if (noBuild) hints.push(`--build-if-missing needs build: on service "${r.service}" (a folder with a Dockerfile) to build it instead.`)
-  else hints.push(`Or build it from ${r.buildFrom} instead: berth up ${env} --build-if-missing`)
+  if (r.fallback) hints.push(`Or build it from ${r.buildFrom} instead: berth up ${env} --build-if-missing`)
+  else hints.push(`To build it here instead, give service "${r.service}" a build: (a folder with a Dockerfile) and run berth up ${env} --build-if-missing`)
   hints.push(`(docker compose pull said: ${reason})`)
-  const why = noBuild ? 'is not on this engine, could not be pulled, and there is no build: to build it from' : 'is not on this engine and could not be pulled'
+  const why = tried ? 'is not on this engine, could not be pulled, and there is no build: to build it from' : 'is not on this engine and could not be pulled'
   return new BerthError(`${at}service "${r.service}": image_from: registry: image ${r.image} ${why}`, {exitCode: ExitCode.PREFLIGHT, hints})
 }
 

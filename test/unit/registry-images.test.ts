@@ -123,6 +123,8 @@ describe('berth up qa with image_from: registry', () => {
     const error = await up(project, {env: 'qa', buildIfMissing: true}, deps).catch((e) => e)
     expect(error.exitCode).toBe(ExitCode.PREFLIGHT)
     expect(error.message).toMatch(/service "web": image_from: registry: image .* there is no build: to build it from$/)
+    expect(error.hints.join('\n')).toContain('give service "web" a build:')
+    expect(error.hints.join('\n')).not.toContain('undefined')
     expect(changes(engine)).toEqual([])
   })
 })
