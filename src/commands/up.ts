@@ -5,7 +5,7 @@ import {BaseCommand} from '../cli/base.js'
 
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Start an environment of the current branch and wait until it is healthy.'
-  static override description = `Renders ENV, checks that the engine answers, Compose v2 is installed and every host port is free, creates the stack's volumes, then runs docker compose up --detach --wait. Ports are published on 127.0.0.1 only.`
+  static override description = `Renders ENV, checks that the engine answers, Compose v2 is installed and every host port is free, finds or pulls each image_from: registry image (--build-if-missing: builds a missing one from build:), creates the stack's volumes, then runs docker compose up --detach --wait. Ports are published on 127.0.0.1 only.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> qa --build',
