@@ -4,7 +4,7 @@
 // app/ with the project's .npmrc as a BuildKit secret, and the token is in no layer, no history, no .berth file.
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -129,5 +129,45 @@ describe('images from a registry', () => {
     // Built once: the next up finds it on the engine and builds nothing.
     const again = await fx.ok(['up', 'qa'], {env: noUserNpmrc})
     expect(again.stderr).not.toContain('--build-if-missing')
+  })
+
+  it('passes NPM_REGISTRY with credentials and the user .npmrc as secrets: they reach the build, and no layer, history or .berth file', async () => {
+    // One small service that builds (qa's others left out): its Dockerfile keeps the secrets' digests, not their text.
+    const fx = await fixtures.stack('shop', {
+      edit: (doc) => {
+        for (const s of ['web', 'db', 'cache']) doc.setIn(['environments', 'qa', 'services', s, 'enabled'], false)
+        doc.setIn(['services', 'probe'], doc.createNode({build: 'probe', command: ['sleep', 'infinity']}))
+      },
+    })
+    mkdirSync(path.join(fx.dir, 'probe'))
+    writeFileSync(
+      path.join(fx.dir, 'probe', 'Dockerfile'),
+      [
+        'FROM local/node:20',
+        'ARG NPM_REGISTRY',
+        'RUN --mount=type=secret,id=npm_registry,required=false sha256sum /run/secrets/npm_registry | cut -d" " -f1 > /npm_registry.sha256',
+        'RUN --mount=type=secret,id=npmrc,required=false sha256sum /run/secrets/npmrc | cut -d" " -f1 > /npmrc.sha256',
+        '',
+      ].join('\n'),
+    )
+    const userNpmrc = path.join(mkdtempSync(path.join(os.tmpdir(), 'berth-npmrc-')), 'npmrc')
+    fx.defer(() => rmSync(path.dirname(userNpmrc), {recursive: true, force: true}))
+    const npmrc = `//npm.private.example/:_authToken=${TOKEN}-user\n`
+    writeFileSync(userNpmrc, npmrc)
+    const registry = `https://ci:${TOKEN}@npm.private.example/`
+
+    const r = await fx.ok(['up', 'qa', '--json'], {env: {NPM_REGISTRY: registry, NPM_CONFIG_USERCONFIG: userNpmrc}})
+    const image = `${JSON.parse(r.stdout).stack}-probe`
+    const cat = async (f: string) => (await docker(['run', '--rm', '--entrypoint', 'cat', image, f])).stdout.trim()
+    expect(await cat('/npm_registry.sha256')).toBe(createHash('sha256').update(registry).digest('hex'))
+    expect(await cat('/npmrc.sha256')).toBe(createHash('sha256').update(npmrc).digest('hex'))
+    expect((await docker(['history', '--no-trunc', image])).stdout).not.toContain(TOKEN)
+    expect((await docker(['image', 'inspect', image])).stdout).not.toContain(TOKEN)
+    expect(await savedImageContains(image, TOKEN)).toBe(false)
+    for (const f of filesUnder(path.join(fx.dir, '.berth'))) expect(readFileSync(f, 'utf8'), f).not.toContain(TOKEN)
+    const file = readFileSync(path.join(fx.dir, '.berth', 'qa.compose.yml'), 'utf8')
+    expect(file).toContain('environment: NPM_REGISTRY')
+    expect(file).toContain(`file: ${userNpmrc}`)
+    expect(file).not.toContain('npm.private.example')
   })
 })
