@@ -26,8 +26,8 @@ function pullReason(error: unknown): string {
 /** `tried`: --build-if-missing was given (and the service has no build: to build from). */
 function notThere(r: RegistryImage, env: string, reason: string, tried: boolean): BerthError {
   const at = r.at ? `${r.at}: ` : ''
-  const host = hasRegistryHost(r.image) ? r.image.slice(0, r.image.indexOf('/')) : ''
-  const hints = [`Check the reference; log in if the registry needs it (docker login ${host}), then: docker pull ${r.image}`.replace('docker login  ', 'docker login ')]
+  const login = hasRegistryHost(r.image) ? `docker login ${r.image.slice(0, r.image.indexOf('/'))}` : 'docker login'
+  const hints = [`Check the reference; log in if the registry needs it (${login}), then: docker pull ${r.image}`]
   if (r.fallback) hints.push(`Or build it from ${r.buildFrom} instead: berth up ${env} --build-if-missing`)
   else hints.push(`To build it here instead, give service "${r.service}" a build: (a folder with a Dockerfile) and run berth up ${env} --build-if-missing`)
   hints.push(`(docker compose pull said: ${reason})`)
