@@ -84,6 +84,7 @@ describe('berth up qa with image_from: registry', () => {
     expect(error.exitCode).toBe(ExitCode.PREFLIGHT)
     expect(error.message).toBe(`berth.yml:27:21: service "web": image_from: registry: image ${IMAGE} is not on this engine and could not be pulled`)
     expect(error.hints.join('\n')).toContain('berth up qa --build-if-missing')
+    expect(error.hints[0]).toBe(`Check the reference; log in if the registry needs it (docker login private-registry.example), then: docker pull ${IMAGE}`)
     expect(error.hints.join('\n')).toContain('no such host')
     expect(changes(engine)).toEqual([])
   })
