@@ -108,8 +108,9 @@ describe('images from a registry', () => {
     // Auth for a registry host npm never asks here: npm ci still uses the default registry.
     const npmrc = `//npm.berth-e2e.invalid/:_authToken=${TOKEN}\n`
     writeFileSync(path.join(fx.dir, '.npmrc'), npmrc)
-    // Proof that the secret reached the build without its text: its digest, written into the image.
-    appendFileSync(path.join(fx.dir, 'app', 'Dockerfile'), 'RUN --mount=type=secret,id=npmrc,required=false,uid=1000 sha256sum /run/secrets/npmrc | cut -d" " -f1 > /tmp/npmrc.sha256\n')
+    // Proof that the secret reached the build without its text: its digest, written into the image. A secret is not
+    // part of BuildKit's cache key: the fixture's name in the command keeps another run's layer from being reused.
+    appendFileSync(path.join(fx.dir, 'app', 'Dockerfile'), `RUN --mount=type=secret,id=npmrc,required=false,uid=1000 sha256sum /run/secrets/npmrc | cut -d" " -f1 > /tmp/npmrc.sha256 # ${fx.name}\n`)
 
     const r = await fx.ok(['up', 'qa', '--build-if-missing', '--json'], {env: noUserNpmrc})
     expect(r.stderr).toContain(`web: ${image} not found; building it from app/ (--build-if-missing)`)
@@ -145,6 +146,7 @@ describe('images from a registry', () => {
       [
         'FROM local/node:20',
         'ARG NPM_REGISTRY',
+        `RUN echo ${fx.name} > /fixture`, // secrets are not part of BuildKit's cache key: no other run's layers
         'RUN --mount=type=secret,id=npm_registry,required=false sha256sum /run/secrets/npm_registry | cut -d" " -f1 > /npm_registry.sha256',
         'RUN --mount=type=secret,id=npmrc,required=false sha256sum /run/secrets/npmrc | cut -d" " -f1 > /npmrc.sha256',
         '',
