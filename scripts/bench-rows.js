@@ -156,6 +156,8 @@ export const ROWS = [
   {id: 'clone', description: 'berth volumes clone vs tar | tar in one container (throughput)', run: fromModule('./bench-branches.js', 'benchClone')},
   {id: 'debug', description: 'berth debug --break: start to breakpoint armed', run: fromModule('./bench-debug.js', 'benchDebug')},
   {id: 'door', description: 'the front door vs a port Docker publishes: keep-alive req/s, p50, a 100 MB download', run: fromModule('./bench-door.js', 'benchDoor')},
+  {id: 'init', description: 'berth init --yes in a repository of 50,000 files (node_modules included): under 2 s', run: fromModule('./bench-init.js', 'benchInit')},
+  {id: 'diff', description: 'berth diff dev qa of 50 services (cached renders) vs docker compose config of one file', run: fromModule('./bench-diff.js', 'benchDiff')},
   {
     id: 'parse',
     description: 'berth render of a 5 MB berth.yml (50,000-entry env, BERTH_NO_CACHE=1) vs docker compose config; and < 2 s',

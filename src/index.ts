@@ -5,8 +5,11 @@
  */
 import {flush, handle, run, settings} from '@oclif/core'
 import Debug from './commands/debug.js'
+import Doctor from './commands/doctor.js'
+import Diff from './commands/diff.js'
 import Down from './commands/down.js'
 import Exec from './commands/exec.js'
+import Init from './commands/init.js'
 import Logs from './commands/logs.js'
 import Render from './commands/render.js'
 import Status from './commands/status.js'
@@ -20,8 +23,11 @@ import Watch from './commands/watch.js'
 
 export const COMMANDS = {
   debug: Debug,
+  doctor: Doctor,
+  diff: Diff,
   down: Down,
   exec: Exec,
+  init: Init,
   logs: Logs,
   render: Render,
   status: Status,

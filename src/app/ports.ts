@@ -5,6 +5,7 @@
  */
 import type Dockerode from 'dockerode'
 import type {BaseBranchFacts} from '../core/branches.js'
+import type {RepoIO} from '../core/init/detect.js'
 import type {ProjectIO} from '../core/inputs.js'
 import type {ProjectState} from '../core/state.js'
 
@@ -17,7 +18,6 @@ export type ContainerDetails = Dockerode.ContainerInspectInfo
 export type VolumeInfo = Dockerode.VolumeInspectInfo & {CreatedAt?: string}
 export type NetworkInfo = Dockerode.NetworkInspectInfo
 export type ContainerSpec = Dockerode.ContainerCreateOptions
-export type ImageDetails = Dockerode.ImageInspectInfo
 export type Labels = Record<string, string | undefined>
 
 export interface HelperSpec {
@@ -34,6 +34,20 @@ export interface EngineInfo {
   Name?: string
   KernelVersion?: string
   SecurityOptions?: string[]
+  /** The engine's data root (/var/lib/docker), its storage driver and its clock (RFC 3339): for berth doctor. */
+  DockerRootDir?: string
+  Driver?: string
+  SystemTime?: string
+  ServerVersion?: string
+}
+
+/** What `docker version` says of the engine. */
+export interface EngineVersion {
+  Version?: string
+  ApiVersion?: string
+  MinAPIVersion?: string
+  Os?: string
+  Arch?: string
 }
 
 export interface EnginePort {
@@ -41,6 +55,10 @@ export interface EnginePort {
   ping(): Promise<void>
   /** `docker info` (asked once). */
   info(): Promise<EngineInfo>
+  /** `docker version` of the engine. */
+  version(): Promise<EngineVersion>
+  /** Whether the engine has this image (nothing is pulled). */
+  hasImage(ref: string): Promise<boolean>
   /** The engine's address as the docker CLI chose it (DOCKER_HOST, the context's), undefined for the default socket. */
   endpoint(): string | undefined
   containers(labels: Labels, all?: boolean): Promise<ContainerInfo[]>
@@ -66,10 +84,6 @@ export interface EnginePort {
   volumeSizes(): Promise<Map<string, number>>
   containersUsingVolume(name: string, all?: boolean): Promise<ContainerInfo[]>
   network(name: string): Promise<NetworkInfo | undefined>
-  /** An image on the engine (nothing is pulled); undefined when it is not there. */
-  inspectImage(ref: string): Promise<ImageDetails | undefined>
-  /** Whether an image is on the engine (nothing is pulled). */
-  imageExists(ref: string): Promise<boolean>
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>
   removeNetwork(name: string): Promise<void>
   removeNetworks(labels: Record<string, string>): Promise<void>
@@ -141,6 +155,11 @@ export interface GitPort {
   branchExists(cwd: string, branch: string): Promise<boolean>
   stash(cwd: string, message: string): Promise<void>
   checkout(cwd: string, branch: string, create: boolean): Promise<void>
+  /**
+   * A file's text at a branch (or any revision): `file` relative to cwd. undefined when the revision has
+   * no such file; throws a BerthError (GIT) when the revision is unknown.
+   */
+  showFile(cwd: string, rev: string, file: string): Promise<string | undefined>
 }
 
 // ---- berth's own files: state, lock, render cache, generated files --------------------------------
@@ -179,6 +198,13 @@ export interface FilesPort {
   writeFile(file: string, text: string): void
   /** Whether a path exists. */
   exists(file: string): boolean
+  /** A repository's folders and files as `berth init` reads them (listings with types, texts). */
+  repo: RepoIO
+  /**
+   * Write a file of the user's atomically (a temp file beside it, then renamed or linked in: no partial file is
+   * ever left). Without `overwrite`, an existing file is kept and the answer is 'exists'.
+   */
+  writeNew(file: string, text: string, overwrite: boolean): 'written' | 'exists'
 }
 
 /** Where berth itself is installed, and which build it is. */
@@ -235,9 +261,21 @@ export interface InterruptPort {
   watch(handler: () => void): () => void
 }
 
-/** Asks the user a yes/no question; undefined when nobody can answer (no terminal). */
+/** Asks the user questions; each answer is undefined when nobody can answer (no terminal). */
 export interface Prompt {
-  confirm(message: string): Promise<boolean | undefined>
+  confirm(message: string, defaultValue?: boolean): Promise<boolean | undefined>
+  /** Whether someone can answer (stdin and stderr are a terminal). */
+  canAsk(): boolean
+  /** A line of text; `validate` returns an error message or true. */
+  input(message: string, options?: {default?: string; validate?: (value: string) => string | true}): Promise<string | undefined>
+  select<T>(message: string, choices: Array<PromptChoice<T>>, defaultValue?: T): Promise<T | undefined>
+  checkbox<T>(message: string, choices: Array<PromptChoice<T> & {checked?: boolean}>): Promise<T[] | undefined>
+}
+
+export interface PromptChoice<T> {
+  name: string
+  value: T
+  description?: string
 }
 
 /** Watches files (chokidar): node_modules and .berth are ignored when registering, not after. */
@@ -276,6 +314,33 @@ export interface DebugNetPort {
   connect(ws: string): Promise<CdpSession>
   /** Listen on 127.0.0.1:port (0: a free one); each connection is handed over as a duplex stream. */
   listenLoopback(port: number, onSocket: (socket: NodeJS.ReadWriteStream & {destroy(): void}) => void): Promise<Bridge>
+}
+
+// ---- berth doctor ---------------------------------------------------------------------------------
+
+/** The docker CLI's choice of engine, as berth doctor reports it. */
+export interface DockerContextInfo {
+  /** "default" unless a context was chosen. */
+  name: string
+  /** What chose it: DOCKER_HOST, DOCKER_CONTEXT, the docker config's currentContext, or default (nothing: the local socket). */
+  chosenBy: string
+  address: string
+}
+
+/** Facts of this machine only berth doctor asks for. */
+export interface DiagnosticsPort {
+  /** Throws a BerthError (DOCKER) when the chosen context does not exist. */
+  dockerContext(): DockerContextInfo
+  /** `git --version`'s version; undefined when git is not on PATH. */
+  gitVersion(): Promise<string | undefined>
+  /** A small text file (under /proc), undefined when absent. */
+  readText(file: string): string | undefined
+  /** Free and total bytes of the file system holding `path` on this machine; undefined when it is not here. */
+  diskSpace(path: string): Promise<{free: number; total: number} | undefined>
+  /** A PEM certificate's subject and expiry; undefined when the file is absent; throws when it is not a certificate. */
+  certificate(file: string): {subject: string; notAfter: Date} | undefined
+  /** berth's state folder (its local CA is tls/ca.crt there). */
+  stateDir: string
 }
 
 // ---- All of them ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import {STACK_FILE} from '../core/naming.js'
 import {npmContext} from '../core/npm-registry.js'
 import type {SourceDoc} from '../core/source.js'
 import type {Loaded} from '../core/templates.js'
+import {checkSetting} from '../core/settings.js'
 import {loadUserConfig} from '../core/user-config.js'
 import type {SchemaValidator} from '../core/validate.js'
 import type {Deps} from './ports.js'
@@ -113,12 +114,9 @@ function loadDir<T>(io: ProjectIO, dir: string, shownDir: string, parse: (name: 
   }
 }
 
+/** BERTH_PORT_OFFSET, checked as at a command's start (library callers such as the tests skip that check). */
 export function portOffsetFromEnv(text: string): number {
-  const offset = Number(text)
-  if (!Number.isInteger(offset) || offset < 0 || offset > 60000) {
-    throw new BerthError(`BERTH_PORT_OFFSET must be a whole number from 0 to 60000 (got "${text}")`, {exitCode: ExitCode.USAGE})
-  }
-  return offset
+  return Number(checkSetting('BERTH_PORT_OFFSET', text))
 }
 
 /** Find the project and the answers that come before reading it: branch, worktree port offset. */

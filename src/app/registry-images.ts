@@ -42,11 +42,11 @@ export async function ensureRegistryImages(project: Project, result: RenderResul
   const {engine, compose, reporter} = deps
   const missing: Array<{image: RegistryImage; reason: string}> = []
   for (const r of await interpolated(wanted, project, result, yaml, compose)) {
-    if (await engine.imageExists(r.image)) continue
+    if (await engine.hasImage(r.image)) continue
     reporter.step(`${r.service}: ${r.image} is not on this engine; pulling it`)
     try {
       await compose.run({project: result.project, file: '-', projectDir: project.root}, ['pull', '--quiet', r.service], {input: yaml})
-      if (await engine.imageExists(r.image)) continue
+      if (await engine.hasImage(r.image)) continue
       missing.push({image: r, reason: 'the pull ended without the image'})
     } catch (error) {
       if (isBerthError(error) && error.exitCode !== ExitCode.COMPOSE) throw error

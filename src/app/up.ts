@@ -7,6 +7,7 @@ import {attachOnStart, attachRouted, ensureDoor, refreshDoor, removeDoorIfIdle} 
 import {canResumeWarm, freezeOthers, retireStack, stopOthers, thawStack, trimWarm} from './door/warm.js'
 import {settleHealth, waitHealthy} from './health.js'
 import {locked} from './locked.js'
+import {checkParity} from './parity.js'
 import type {Deps, Reporter, RunOptions} from './ports.js'
 import {checkDocker, checkPorts, portSiblings} from './preflight.js'
 import {ensureRegistryImages} from './registry-images.js'
@@ -27,6 +28,8 @@ export interface UpOptions {
   /** Build an image_from: registry image from its build: when it is neither on the engine nor pullable. */
   buildIfMissing?: boolean
   waitTimeout?: number
+  /** Parity warnings (a prod-mode environment against dev) refuse the command instead of warning. */
+  strict?: boolean
 }
 
 export interface UpResult {
@@ -90,6 +93,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   // Ask the engine and the Compose CLI while rendering; their answers are awaited in checkDocker.
   for (const p of [engine.ping(), compose.version(), doorMode(deps)]) p.catch(() => {})
   const {result, yaml} = await renderProject(project, options.env, deps)
+  await checkParity(project, result, options.strict === true, deps)
   await checkDocker(engine, compose)
   const file = defaultOutputFile(project.root, result.env.name)
   const digest = createHash('sha256').update(yaml).digest('hex').slice(0, 16)

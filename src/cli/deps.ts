@@ -3,12 +3,13 @@
  * `Deps` (tests hand in fakes). Nothing here does I/O until a use case calls it.
  */
 import os from 'node:os'
-import type {Deps, Reporter} from '../app/ports.js'
+import type {Deps, DiagnosticsPort, Reporter} from '../app/ports.js'
 import {ComposeCli} from '../docker/compose.js'
 import {composeFingerprint, fileVersionMemo} from '../docker/compose-memo.js'
 import {Engine} from '../docker/engine.js'
 import {processInterrupts, systemClock} from '../infra/clock.js'
 import {hostDebugNet} from '../infra/debug-net.js'
+import {hostDiagnostics} from '../infra/diagnostics.js'
 import {diskFiles} from '../infra/files.js'
 import {gitAdapter} from '../infra/git-branches.js'
 import {fileLock} from '../infra/lock.js'
@@ -18,10 +19,11 @@ import {fileState} from '../infra/state.js'
 import {chokidarWatcher} from '../infra/watcher.js'
 import {terminalPrompt} from './prompt.js'
 import {silentReporter} from './reporter.js'
+import {checkSetting} from '../core/settings.js'
 
 /** The Compose CLI, with the version it answered remembered between runs (under a fingerprint of its files). */
 export function realCompose(env: NodeJS.ProcessEnv = process.env): ComposeCli {
-  const docker = env.BERTH_DOCKER_CLI || 'docker'
+  const docker = checkSetting('BERTH_DOCKER_CLI', env.BERTH_DOCKER_CLI) ?? 'docker'
   return new ComposeCli(docker, env, {store: fileVersionMemo(env), fingerprint: () => composeFingerprint(docker, env)})
 }
 
@@ -31,7 +33,7 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     compose: realCompose(env),
     git: gitAdapter(env),
     state: fileState(env),
-    lock: fileLock(),
+    lock: fileLock({timeoutSeconds: Number(checkSetting('BERTH_LOCK_TIMEOUT', env.BERTH_LOCK_TIMEOUT) ?? 120)}),
     files: diskFiles(env),
     install: installation(env),
     hostPorts,
@@ -44,4 +46,9 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     env,
     machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
   }
+}
+
+/** berth doctor's extra look at this machine (not part of Deps: no other command needs it). */
+export function realDiagnostics(env: NodeJS.ProcessEnv = process.env): DiagnosticsPort {
+  return hostDiagnostics(env)
 }

@@ -10,6 +10,7 @@ export default class Up extends BaseCommand<typeof Up> {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> qa --build',
     '<%= config.bin %> <%= command.id %> qa --build-if-missing',
+    '<%= config.bin %> <%= command.id %> qa --strict',
     'BERTH_IMAGE_MAP=node:20-bookworm-slim=local/node:20 <%= config.bin %> <%= command.id %> --dir stacks/shop',
   ]
   static override args = {
@@ -21,13 +22,14 @@ export default class Up extends BaseCommand<typeof Up> {
     'wait-timeout': Flags.integer({summary: 'Seconds to wait for the services to be healthy.', min: 1}),
     json: Flags.boolean({summary: 'Print the result as JSON.'}),
     quiet: Flags.boolean({char: 'q', summary: 'No progress on stderr.'}),
+    strict: Flags.boolean({summary: 'Refuse (exit 3) when a prod-mode environment has parity warnings against dev.'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parseWithBase(Up)
     const deps = await this.deps(this.reporter(flags.quiet || flags.json))
     const project = await this.project(flags.dir, deps)
-    const result = await up(project, {env: args.env, build: flags.build, buildIfMissing: flags['build-if-missing'], waitTimeout: flags['wait-timeout']}, deps)
+    const result = await up(project, {env: args.env, build: flags.build, buildIfMissing: flags['build-if-missing'], waitTimeout: flags['wait-timeout'], strict: flags.strict}, deps)
     if (flags.json) {
       this.printJson({stack: result.render.project, env: result.render.env.name, branch: project.ctx.branch, file: result.file, services: result.status?.services ?? []})
       return

@@ -21,6 +21,14 @@ export interface VolumeSpec {
   modes?: Mode[]
 }
 
+/** A mount that is not a berth volume: a host path (bind), a Compose volume declared under compose:, or a tmpfs. */
+export interface MountSpec {
+  type?: 'bind' | 'volume' | 'tmpfs'
+  /** bind: a host path, relative to berth.yml; volume: a volume under the top-level compose: volumes. */
+  source?: string
+  read_only?: boolean
+}
+
 export interface ServiceSpec {
   template?: string
   enabled?: boolean
@@ -37,6 +45,8 @@ export interface ServiceSpec {
   env_file?: string | string[]
   depends_on?: string[]
   volumes?: Record<string, string | VolumeSpec | null>
+  /** Other mounts by path in the container; a string is a bind mount's host path; null removes one. */
+  mounts?: Record<string, string | MountSpec | null>
   params?: Record<string, unknown>
   compose?: Record<string, unknown>
 }
@@ -78,6 +88,8 @@ export interface ServiceTemplate {
   modes: Partial<Record<Mode, Record<string, unknown>>>
   /** A one-shot container run before the service (same image and volumes), e.g. npm ci into node_modules. */
   setup?: {modes?: Mode[]; service: Record<string, unknown>}
+  /** Config files mounted into the service: {KEY: {target, content | generator}} (Compose configs with content). */
+  configs?: Record<string, unknown>
 }
 
 /** An environment profile (templates/environments/NAME.yml), after extends are resolved. */

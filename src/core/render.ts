@@ -9,10 +9,11 @@ import {resolveEnvironment} from './environments.js'
 import {addBuildSecrets, applyImageSource, namesRegistryImage, type RegistryImage} from './image-source.js'
 import {resolveImage} from './images.js'
 import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
-import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
+import type {BuildSpec, EnvironmentProfile, EnvironmentSpec, Mode, MountSpec, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
 import {branchId, composeProjectName, escapeDollars, LABEL, volumeName} from './naming.js'
 import {resolvePlaceholders, type Scope} from './placeholders.js'
 import type {PathSegment, SourceDoc} from './source.js'
+import {checkTemplateParams, extraPorts, templateConfigs} from './template-extras.js'
 import type {Loaded} from './templates.js'
 
 export const DEFAULT_TEMPLATE = 'generic'
@@ -106,6 +107,7 @@ interface StackRender {
   inspectable: string[]
   services: Record<string, Record<string, unknown>>
   topVolumes: Record<string, unknown>
+  topConfigs: Record<string, unknown>
   rendered: RenderedService[]
   volumes: RenderedVolume[]
   ports: PortBinding[]
@@ -133,6 +135,7 @@ export function renderStack(req: RenderRequest): RenderResult {
   let model: Record<string, unknown> = {name: st.project, services: st.services, volumes: st.topVolumes, networks: {default: {labels: {...st.baseLabels}}}}
   if (st.file.compose) model = deepMerge(model, st.file.compose)
   if (st.env.compose) model = deepMerge(model, st.env.compose)
+  if (Object.keys(st.topConfigs).length > 0) model.configs = {...st.topConfigs, ...(model.configs as object)}
   if (Object.keys(model.volumes as object).length === 0) delete model.volumes
   addBuildSecrets(model, st.registryImages, st.req.ctx.npm, st.req.ctx.root, (p) => st.req.io.exists(p))
   const registryImages = st.registryImages.length > 0 ? {registryImages: st.registryImages} : {}
@@ -171,6 +174,7 @@ function startStack(req: RenderRequest): StackRender {
     inspectable,
     services: {},
     topVolumes: {},
+    topConfigs: {},
     rendered: [],
     volumes: [],
     ports: [],
@@ -234,7 +238,9 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
 
   const {url, inspectorHost} = publishPorts(st, sr)
   const {mounts, installKey} = renderVolumes(st, sr)
+  mounts.push(...otherMounts(st, sr))
   if (mounts.length > 0) service.volumes = [...((service.volumes as unknown[]) ?? []), ...mounts]
+  else if (Array.isArray(service.volumes) && service.volumes.length === 0) delete service.volumes // every mount left out ($if)
   service.labels = {
     ...(service.labels as Record<string, string>),
     ...st.baseLabels,
@@ -244,6 +250,9 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
     ...(url ? {[LABEL.url]: url} : {}),
     ...(inspectorHost !== undefined ? {[LABEL.inspector]: String(inspectorHost)} : {}),
   }
+  const configs = templateConfigs(sr.template, sr.name, sr.scope, sr.params)
+  Object.assign(st.topConfigs, configs.top)
+  if (configs.mounts.length > 0) service.configs = [...((service.configs as unknown[]) ?? []), ...configs.mounts]
   addSetup(st, sr, service, installKey)
 
   if (spec.compose) service = deepMerge(service, spec.compose)
@@ -271,6 +280,8 @@ function prepareService(st: StackRender, name: string, spec: ServiceSpec, where:
   // With image_from: registry, image: is what runs; the template's base image stays what a local build starts FROM.
   for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined && !(key === 'image' && namesRegistryImage(spec, st.env))) params[key] = spec[key]
   Object.assign(params, spec.params)
+  const locate = (key: string) => st.src.locate(spec.params && key in spec.params ? [...where('params'), key] : where('template'))
+  checkTemplateParams(template.value.params, params, {service: name, root: ctx.root, services: [...st.located.keys()], exists: (p) => io.exists(p), locate})
   const build = spec.build === undefined ? null : resolveBuild(st, name, spec.build, params, where)
   const scope: Scope = {
     ...params,
@@ -327,7 +338,7 @@ function publishPorts(st: StackRender, {name, spec, where, params}: ServiceRende
     publish(params.port, host, 'app', spec.host_port !== undefined ? 'host_port' : 'port')
     if (params.http === true) url = `http://${st.bind === '0.0.0.0' ? '127.0.0.1' : st.bind}:${host}/`
   }
-  for (const [container, host] of Object.entries(spec.ports ?? {})) publish(Number(container), host + worktree, 'extra', 'ports')
+  for (const [container, host] of extraPorts(params, spec.ports, st.env.port_offset)) publish(Number(container), host + worktree, 'extra', 'ports')
   const inspectorIndex = st.inspectable.indexOf(name)
   const inspectorHost = inspectorIndex >= 0 ? INSPECTOR_PORT + offset + inspectorIndex : undefined
   if (inspectorHost !== undefined) publish(INSPECTOR_PORT, inspectorHost, 'inspector', 'params', INSPECTOR_BIND)
@@ -367,6 +378,27 @@ function renderVolumes(st: StackRender, {name, spec, template, sourceDir}: Servi
     mounts.push({type: 'volume', source: fileKey, target: v.path})
   }
   return {mounts, installKey}
+}
+
+/** The service's `mounts`: bind mounts (host paths relative to berth.yml), Compose volumes and tmpfs, by target. */
+function otherMounts(st: StackRender, {name, spec, where}: ServiceRender): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = []
+  for (const target of Object.keys(spec.mounts ?? {}).sort()) {
+    const raw = spec.mounts![target]
+    if (raw === null || raw === undefined) continue
+    const m: MountSpec = typeof raw === 'string' ? {source: raw} : raw
+    const type = m.type ?? 'bind'
+    if (type !== 'tmpfs' && !m.source) throw new ConfigError(`service "${name}": mount ${target} needs a source`, st.src.locate([...where('mounts'), target]))
+    const mount: Record<string, unknown> = {type, target}
+    // A host path: relative to berth.yml (absolute in the file, $ escaped); an absolute, ~ or ${VAR} path is kept as written.
+    if (type === 'bind') {
+      mount.source = /^[/~$]/.test(m.source!) ? m.source : escapeDollars(path.resolve(st.req.ctx.root, m.source!))
+      mount.bind = {create_host_path: true}
+    } else if (type === 'volume') mount.source = m.source
+    if (m.read_only) mount.read_only = true
+    out.push(mount)
+  }
+  return out
 }
 
 /** A one-shot setup container (e.g. npm ci into the node_modules volume) the service waits for. */

@@ -43,16 +43,19 @@ export const SETTINGS: Record<string, Check> = {
 
 /** Throws a BerthError (USAGE) for the first variable set to a value berth cannot use. */
 export function checkSettings(env: NodeJS.ProcessEnv): void {
-  for (const [name, check] of Object.entries(SETTINGS)) {
-    const value = env[name]
-    // Set to nothing is unset, as berth has always read it (BERTH_PORT_OFFSET= berth up).
-    if (value === undefined || value === '') continue
-    const expected = check(value)
-    if (expected) {
-      throw new BerthError(`${name} must be ${expected} (it is ${JSON.stringify(value)})`, {
-        exitCode: ExitCode.USAGE,
-        hints: [`Fix or unset it: unset ${name}`],
-      })
-    }
+  for (const name of Object.keys(SETTINGS)) checkSetting(name, env[name])
+}
+
+/** One variable checked (the same one line as checkSettings); its value, undefined when unset or set to nothing. */
+export function checkSetting(name: string, value: string | undefined): string | undefined {
+  // Set to nothing is unset, as berth has always read it (BERTH_PORT_OFFSET= berth up).
+  if (value === undefined || value === '') return undefined
+  const expected = SETTINGS[name]?.(value)
+  if (expected) {
+    throw new BerthError(`${name} must be ${expected} (it is ${JSON.stringify(value)})`, {
+      exitCode: ExitCode.USAGE,
+      hints: [`Fix or unset it: unset ${name}`],
+    })
   }
+  return value
 }

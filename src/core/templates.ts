@@ -12,7 +12,7 @@ export interface Loaded<T> {
   source: SourceDoc
 }
 
-const TEMPLATE_KEYS = new Set(['description', 'params', 'volumes', 'service', 'modes', 'setup'])
+const TEMPLATE_KEYS = new Set(['description', 'params', 'volumes', 'configs', 'service', 'modes', 'setup'])
 const MODES: Mode[] = ['dev', 'prod']
 
 function expectMap(source: SourceDoc, path: Array<string>, value: unknown, what: string): Record<string, unknown> {
@@ -56,6 +56,7 @@ export function parseServiceTemplate(name: string, source: SourceDoc): Loaded<Se
       service: expectMap(source, ['service'], raw.service, 'service'),
       modes: modes as ServiceTemplate['modes'],
       setup,
+      ...(raw.configs !== undefined ? {configs: expectMap(source, ['configs'], raw.configs, 'configs')} : {}),
     },
   }
 }

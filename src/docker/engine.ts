@@ -6,7 +6,7 @@ import type Dockerode from 'dockerode'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {describeEndpoint, dockerodeOptions, resolveEngineEndpoint} from './context.js'
 
-import type {ContainerInfo, EngineInfo, EnginePort, VolumeInfo} from '../app/ports.js'
+import type {ContainerInfo, EngineInfo, EnginePort, EngineVersion, VolumeInfo} from '../app/ports.js'
 
 export type {ContainerInfo, VolumeInfo} from '../app/ports.js'
 
@@ -196,6 +196,23 @@ export class Engine implements EnginePort {
 
   private infoAnswer?: Promise<EngineInfo>
 
+  /** `docker version` of the engine. */
+  async version(): Promise<EngineVersion> {
+    const docker = await this.docker()
+    return this.call(() => docker.version())
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    const docker = await this.docker()
+    try {
+      await this.call(() => docker.getImage(ref).inspect())
+      return true
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return false
+      throw error
+    }
+  }
+
   async network(name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
     const docker = await this.docker()
     try {
@@ -204,20 +221,6 @@ export class Engine implements EnginePort {
       if ((error as {statusCode?: number}).statusCode === 404) return undefined
       throw error
     }
-  }
-
-  async inspectImage(ref: string): Promise<Dockerode.ImageInspectInfo | undefined> {
-    const docker = await this.docker()
-    try {
-      return await this.call(() => docker.getImage(ref).inspect())
-    } catch (error) {
-      if ((error as {statusCode?: number}).statusCode === 404) return undefined
-      throw error
-    }
-  }
-
-  async imageExists(ref: string): Promise<boolean> {
-    return (await this.inspectImage(ref)) !== undefined
   }
 
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {

@@ -1,8 +1,9 @@
 /** The files port on the real disk: project reads, generated files (atomic), the user's files. */
-import {mkdirSync, readFileSync, renameSync, writeFileSync, existsSync} from 'node:fs'
+import {existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {FilesPort} from '../app/ports.js'
+import type {RepoIO} from '../core/init/detect.js'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {ensureOutputDir} from './cache-store.js'
 import {fsProjectIO} from './fs-io.js'
@@ -41,6 +42,45 @@ function writeAtomically(file: string, text: string): boolean {
   return true
 }
 
+/** A repository on disk, for berth init's detection: listings with types, texts (undefined when unreadable). */
+export const diskRepo: RepoIO = {
+  list(dir) {
+    try {
+      return readdirSync(dir, {withFileTypes: true}).map((e) => ({name: e.name, dir: e.isDirectory()}))
+    } catch {
+      return undefined
+    }
+  },
+  read(file) {
+    try {
+      return readFileSync(file, 'utf8')
+    } catch {
+      return undefined
+    }
+  },
+}
+
+/**
+ * A user's file written atomically: a temp file beside it, then renamed over it (overwrite) or hard-linked in
+ * (link fails when the file exists, so another writer's file is never replaced). The temp file always goes.
+ */
+export function writeNew(file: string, text: string, overwrite: boolean): 'written' | 'exists' {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
+  try {
+    writeFileSync(tmp, text)
+    if (overwrite) renameSync(tmp, file)
+    else linkSync(tmp, file)
+    return 'written'
+  } catch (error) {
+    // Only linking can fail with EEXIST (the temp file is written over): the file is there.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && !overwrite) return 'exists'
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    throw new BerthError(`cannot write ${file} (${code})`, {exitCode: ExitCode.PREFLIGHT, hints: [`Make ${path.dirname(file)} writable, then run the command again.`], cause: error})
+  } finally {
+    rmSync(tmp, {force: true})
+  }
+}
+
 export function diskFiles(env: NodeJS.ProcessEnv = process.env): FilesPort {
   return {
     project: fsProjectIO,
@@ -58,5 +98,7 @@ export function diskFiles(env: NodeJS.ProcessEnv = process.env): FilesPort {
       writeFileSync(file, text)
     },
     exists: (file) => existsSync(file),
+    repo: diskRepo,
+    writeNew,
   }
 }

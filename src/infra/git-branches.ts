@@ -69,6 +69,17 @@ export async function checkout(cwd: string, branch: string, create: boolean): Pr
   await must(create ? ['switch', '--create', branch] : ['switch', branch], cwd, `git switch ${JSON.stringify(branch)}`)
 }
 
+/** A file's text at a revision (`file` relative to cwd); undefined when the revision has no such file. */
+export async function showFile(cwd: string, rev: string, file: string): Promise<string | undefined> {
+  if (rev.startsWith('-') || rev.includes(':')) throw new BerthError(`not a branch name: ${JSON.stringify(rev)}`, {exitCode: ExitCode.USAGE})
+  const known = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], cwd)
+  if (known.code !== 0) {
+    throw new BerthError(`git knows no branch or commit ${JSON.stringify(rev)}`, {exitCode: ExitCode.GIT, hints: ['List the branches with: git branch --all']})
+  }
+  const r = await git(['cat-file', 'blob', `${rev}:./${file}`], cwd)
+  return r.code === 0 ? r.stdout : undefined
+}
+
 /** The port offset of the work tree at cwd (0 for the main checkout and outside git). */
 export async function worktreeOffsetOf(cwd: string): Promise<number> {
   // The usual layouts are read from the files (no process on every command); git answers the rest.
@@ -96,5 +107,6 @@ export function gitAdapter(env: NodeJS.ProcessEnv = process.env): GitPort {
     branchExists,
     stash,
     checkout,
+    showFile,
   }
 }

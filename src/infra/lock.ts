@@ -67,7 +67,8 @@ export async function acquireLock(project: string, options: LockOptions = {}): P
   const dir = options.dir ?? lockDir()
   mkdirSync(dir, {recursive: true, mode: 0o700})
   const file = lockFile(project, dir)
-  const timeout = options.timeoutSeconds ?? Number(process.env.BERTH_LOCK_TIMEOUT || 120)
+  // BERTH_LOCK_TIMEOUT is read (and checked) by the composition root, which hands it in.
+  const timeout = options.timeoutSeconds ?? 120
   const deadline = Date.now() + timeout * 1000
   const what = options.what ?? process.argv.slice(2).join(' ')
   let told = false

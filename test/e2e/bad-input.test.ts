@@ -111,7 +111,7 @@ describe('bad input', () => {
     editStack(fx, (t) => t.replace('template: redis', 'template: rediss'))
     const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
     expectOneActionableError(r, 3, /berth\.yml:\d+:\d+: unknown template "rediss" for service "cache"$/)
-    expect(r.stderr).toMatch(/Try this: Known templates: .*node, postgres, redis/)
+    expect(r.stderr).toMatch(/Try this: Known templates: .*mysql, nginx, node, postgres, rabbitmq, redis/)
     await expectNothingChanged(fx)
   })
 

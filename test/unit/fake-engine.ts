@@ -54,6 +54,14 @@ export class FakeEngine implements EnginePort {
   endpoint(): string | undefined {
     return undefined
   }
+  /** Images the engine has (hasImage). */
+  readonly images = new Set<string>()
+  async version() {
+    return {Version: '26.1.0', ApiVersion: '1.45', Os: 'linux', Arch: 'amd64'}
+  }
+  async hasImage(ref: string): Promise<boolean> {
+    return this.images.has(ref)
+  }
   async containers(labels: Labels, all = true): Promise<ContainerInfo[]> {
     return [...this.containersById.values()].filter((c) => (all || c.State === 'running' || c.State === 'paused') && matches(c.Labels, labels)).map((c) => this.listed(c))
   }
@@ -140,15 +148,6 @@ export class FakeEngine implements EnginePort {
   }
   async network(name: string) {
     return this.networks.has(name) ? ({Name: name} as never) : undefined
-  }
-  /** Images on the engine, by reference. */
-  readonly images = new Set<string>()
-  async inspectImage(ref: string) {
-    this.log(`inspect image ${ref}`)
-    return this.images.has(ref) ? ({Id: `sha256:${ref}`, RepoTags: [ref]} as never) : undefined
-  }
-  async imageExists(ref: string): Promise<boolean> {
-    return (await this.inspectImage(ref)) !== undefined
   }
   async ensureNetwork(name: string): Promise<void> {
     if (!this.networks.has(name)) this.log(`network ${name}`)

@@ -20,6 +20,15 @@ export function memoryState(initial: Record<string, ProjectState> = {}): StatePo
   }
 }
 
+/** A prompt without a terminal: every answer is undefined. */
+export const nobodyToAsk: Deps['prompt'] = {
+  confirm: async () => undefined,
+  canAsk: () => false,
+  input: async () => undefined,
+  select: async () => undefined,
+  checkbox: async () => undefined,
+}
+
 /** A port whose every method fails the test: a use case that should not reach it. */
 function refusing<T extends object>(name: string): T {
   return new Proxy({} as T, {
@@ -41,7 +50,7 @@ export function testDeps(overrides: Partial<Deps> = {}, env: NodeJS.ProcessEnv =
     clock: {now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms))},
     interrupts: {watch: () => () => undefined},
     reporter: silentReporter,
-    prompt: {confirm: async () => undefined},
+    prompt: nobodyToAsk,
     watcher: refusing('watcher'),
     debug: refusing('debug'),
     env,

@@ -190,7 +190,7 @@ describe('render: bad input names file and line', () => {
   it('unknown template', () => {
     const error = thrown(() => render(SHOP.replace('template: redis', 'template: rediss'), {existing: EXISTING}))
     expect(error.message).toBe('berth.yml:14:15: unknown template "rediss" for service "cache"')
-    expect(error.hints?.[0]).toContain('node, postgres, redis')
+    expect(error.hints?.[0]).toContain('node, postgres, rabbitmq, redis')
     expect(error.exitCode).toBe(3)
   })
 
