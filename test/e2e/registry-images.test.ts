@@ -119,7 +119,7 @@ describe('images from a registry', () => {
     const stats = JSON.parse((await httpGet(fx.url('/api/stats', 18000))).body)
     expect(stats).toMatchObject({nodeEnv: 'staging', deployEnv: 'QA', visits: 1})
 
-    const digest = (await docker(['run', '--rm', '--entrypoint', 'cat', image, '/tmp/npmrc.sha256'])).stdout.trim()
+    const digest = (await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', image, '/tmp/npmrc.sha256'])).stdout.trim()
     expect(digest).toBe(createHash('sha256').update(npmrc).digest('hex'))
     expect((await docker(['history', '--no-trunc', image])).stdout).not.toContain(TOKEN)
     expect((await docker(['image', 'inspect', image])).stdout).not.toContain(TOKEN)
@@ -146,9 +146,9 @@ describe('images from a registry', () => {
       [
         'FROM local/node:20',
         'ARG NPM_REGISTRY',
-        `RUN echo ${fx.name} > /fixture`, // secrets are not part of BuildKit's cache key: no other run's layers
-        'RUN --mount=type=secret,id=npm_registry,required=false sha256sum /run/secrets/npm_registry | cut -d" " -f1 > /npm_registry.sha256',
-        'RUN --mount=type=secret,id=npmrc,required=false sha256sum /run/secrets/npmrc | cut -d" " -f1 > /npmrc.sha256',
+        `RUN --network=none echo ${fx.name} > /fixture`, // secrets are not part of BuildKit's cache key: no other run's layers
+        'RUN --network=none --mount=type=secret,id=npm_registry,required=false sha256sum /run/secrets/npm_registry | cut -d" " -f1 > /npm_registry.sha256',
+        'RUN --network=none --mount=type=secret,id=npmrc,required=false sha256sum /run/secrets/npmrc | cut -d" " -f1 > /npmrc.sha256',
         '',
       ].join('\n'),
     )
@@ -160,7 +160,7 @@ describe('images from a registry', () => {
 
     const r = await fx.ok(['up', 'qa', '--json'], {env: {NPM_REGISTRY: registry, NPM_CONFIG_USERCONFIG: userNpmrc}})
     const image = `${JSON.parse(r.stdout).stack}-probe`
-    const cat = async (f: string) => (await docker(['run', '--rm', '--entrypoint', 'cat', image, f])).stdout.trim()
+    const cat = async (f: string) => (await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', image, f])).stdout.trim()
     expect(await cat('/npm_registry.sha256')).toBe(createHash('sha256').update(registry).digest('hex'))
     expect(await cat('/npmrc.sha256')).toBe(createHash('sha256').update(npmrc).digest('hex'))
     expect((await docker(['history', '--no-trunc', image])).stdout).not.toContain(TOKEN)
