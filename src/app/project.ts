@@ -7,6 +7,7 @@ import {BerthError, ConfigError, ExitCode} from '../core/errors.js'
 import {recordingIO, type InputRead, type ProjectIO} from '../core/inputs.js'
 import type {EnvironmentSpec, ServiceTemplate, StackContext, StackFile} from '../core/model.js'
 import {STACK_FILE} from '../core/naming.js'
+import {npmContext} from '../core/npm-registry.js'
 import type {SourceDoc} from '../core/source.js'
 import type {Loaded} from '../core/templates.js'
 import {checkSetting} from '../core/settings.js'
@@ -168,7 +169,7 @@ export async function loadProject(options: {cwd: string; dir?: string; io?: Proj
     stack,
     templates,
     profiles,
-    ctx: {root, branch, images: user.images, registry: user.registry, worktreeOffset, runtimeDir: deps.install.runtimeDir},
+    ctx: {root, branch, images: user.images, registry: user.registry, worktreeOffset, runtimeDir: deps.install.runtimeDir, npm: npmContext(env)},
     opened,
     inputs,
   }

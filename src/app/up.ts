@@ -13,6 +13,7 @@ import {checkParity} from './parity.js'
 import type {Deps, Reporter, RunOptions} from './ports.js'
 import {checkDocker, checkPorts, portSiblings} from './preflight.js'
 import {refuseBindMountsOnRemote} from './remote.js'
+import {ensureRegistryImages} from './registry-images.js'
 import type {Project} from './project.js'
 import {defaultOutputFile, renderProject} from './render.js'
 import {validateRendered} from './validate.js'
@@ -28,6 +29,8 @@ export function composeOutput(reporter: Reporter): RunOptions {
 export interface UpOptions {
   env: string
   build?: boolean
+  /** Build an image_from: registry image from its build: when it is neither on the engine nor pullable. */
+  buildIfMissing?: boolean
   waitTimeout?: number
   /** Parity warnings (a prod-mode environment against dev) refuse the command instead of warning. */
   strict?: boolean
@@ -128,6 +131,7 @@ export async function upStack(project: Project, options: UpOptions, deps: Deps):
   await validateRendered(project, result, yaml, file, digest, deps)
   // https routes: the project's certificate (berth's local CA made once) before anything changes.
   const leaf = await doorCertificate(project, result.door, deps)
+  await ensureRegistryImages(project, result, yaml, options, deps, composeOutput(reporter))
   await clearTheWay(project, result, deps)
   deps.files.writeGenerated(file, yaml)
   // Volumes: created by berth (external in the file); a new branch's data seeded from the base branch.

@@ -54,6 +54,7 @@ export function resolveEnvironment(
     if (layer.port_offset !== undefined) merged.port_offset = layer.port_offset
     if (layer.bind !== undefined) merged.bind = layer.bind
     if (layer.tls !== undefined) merged.tls = layer.tls
+    if (layer.image_from !== undefined) merged.image_from = layer.image_from
     merged.vars = {...merged.vars, ...layer.vars}
     if (layer.defaults) merged.defaults = deepMerge((merged.defaults ?? {}) as Record<string, unknown>, layer.defaults as Record<string, unknown>)
     merged.services = deepMerge(merged.services, layer.services as Record<string, unknown>)

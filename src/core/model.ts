@@ -3,6 +3,8 @@
 export type Mode = 'dev' | 'prod'
 export type VolumeKind = 'data' | 'shared' | 'cache'
 export type EnvValue = string | number | boolean | null
+/** Where a service's image comes from in prod mode: its build: folder, or a registry (image: as it is). */
+export type ImageFrom = 'registry' | 'build'
 
 export interface BuildSpec {
   context: string
@@ -65,6 +67,8 @@ export interface ServiceSpec extends RuntimeSettings {
   enabled?: boolean
   image?: string
   build?: string | BuildSpec
+  /** prod mode: build (default with build:) or registry (image: is the reference to run). */
+  image_from?: ImageFrom
   source?: string
   port?: number
   host_port?: number
@@ -90,6 +94,8 @@ export interface EnvironmentSpec {
   bind?: string
   /** The front door terminates https for the HTTP services (with berth's local CA) and redirects http to it. */
   tls?: boolean
+  /** Default image_from of the environment's services that have build:. */
+  image_from?: ImageFrom
   vars?: Record<string, EnvValue>
   /** Production-like settings for every app service of the environment. */
   defaults?: EnvironmentDefaults
@@ -135,6 +141,7 @@ export interface EnvironmentProfile {
   port_offset: number
   bind?: string
   tls?: boolean
+  image_from?: ImageFrom
   vars: Record<string, EnvValue>
   defaults?: EnvironmentDefaults
   services: Record<string, ServiceSpec>
@@ -158,4 +165,13 @@ export interface StackContext {
   runtimeDir?: string
   /** The engine's API version ("1.45"): healthchecks get start_interval from 1.44 (src/core/healthcheck.ts); unknown: none. */
   engineApi?: string
+  /** The npm registry for builds: NPM_REGISTRY's value (only classified, never written) and the user's .npmrc path. */
+  npm?: NpmContext
+}
+
+export interface NpmContext {
+  /** NPM_REGISTRY as set; berth writes only the reference ${NPM_REGISTRY}, or passes it as a secret. */
+  registry?: string
+  /** The user's npm config file ($NPM_CONFIG_USERCONFIG, else ~/.npmrc), used when it exists. */
+  userConfig?: string
 }

@@ -21,7 +21,7 @@ export function isCacheableEnv(env: string): boolean {
 }
 
 /** Environment variables read while loading or rendering a project (see project.ts, user-config.ts, git.ts). */
-export const KEY_VARS = ['BERTH_IMAGE_MAP', 'BERTH_REGISTRY', 'BERTH_PORT_OFFSET', 'BERTH_BRANCH', 'BERTH_CONFIG', 'XDG_CONFIG_HOME', 'HOME'] as const
+export const KEY_VARS = ['BERTH_IMAGE_MAP', 'BERTH_REGISTRY', 'BERTH_PORT_OFFSET', 'BERTH_BRANCH', 'BERTH_CONFIG', 'XDG_CONFIG_HOME', 'HOME', 'NPM_REGISTRY', 'NPM_CONFIG_USERCONFIG', 'npm_config_userconfig'] as const
 
 /**
  * Everything a render depends on that is not a recorded input: berth itself, where the project and

@@ -8,6 +8,7 @@ import {doorName, doorSpec, type DoorSpec} from './door.js'
 import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
 import {withStartInterval} from './healthcheck.js'
+import {addBuildSecrets, applyImageSource, namesRegistryImage, type RegistryImage} from './image-source.js'
 import {resolveImage} from './images.js'
 import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
 import type {EnvironmentProfile, EnvironmentSpec, Mode, MountSpec, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
@@ -79,6 +80,8 @@ export interface RenderResult {
   ports: PortBinding[]
   /** The front door that publishes `ports` and forwards them to this stack while it is the active one. */
   door: DoorSpec
+  /** Services with image_from: registry (prod mode), checked by up before anything starts. */
+  registryImages?: RegistryImage[]
 }
 
 interface Located {
@@ -113,6 +116,7 @@ interface StackRender {
   volumes: RenderedVolume[]
   ports: PortBinding[]
   healthy: Set<string>
+  registryImages: RegistryImage[]
 }
 
 /** One service being rendered: its spec, template, parameters and placeholder scope. */
@@ -139,9 +143,11 @@ export function renderStack(req: RenderRequest): RenderResult {
   if (st.env.compose) model = deepMerge(model, st.env.compose)
   if (Object.keys(st.topConfigs).length > 0) model.configs = {...st.topConfigs, ...(model.configs as object)}
   if (Object.keys(model.volumes as object).length === 0) delete model.volumes
+  addBuildSecrets(model, st.registryImages, st.req.ctx.npm, st.req.ctx.root, (p) => st.req.io.exists(p))
   // Probes every 250 ms during the start period on engines that know start_interval (API 1.44+).
   model = withStartInterval(model, req.ctx.engineApi)
-  return {project: st.project, env: st.env, compose: model, services: st.rendered, volumes: st.volumes, ports: st.ports, door: doorSpec(st.file.name, st.env.name, st.req.ctx.root, st.ports)}
+  const registryImages = st.registryImages.length > 0 ? {registryImages: st.registryImages} : {}
+  return {project: st.project, env: st.env, compose: model, services: st.rendered, volumes: st.volumes, ports: st.ports, door: doorSpec(st.file.name, st.env.name, st.req.ctx.root, st.ports), ...registryImages}
 }
 
 /** The environment resolved, names and labels of the stack, and its services located (berth.yml, then the environment's overrides). */
@@ -181,6 +187,7 @@ function startStack(req: RenderRequest): StackRender {
     volumes: [],
     ports: [],
     healthy: new Set(),
+    registryImages: [],
   }
 }
 
@@ -219,8 +226,11 @@ function renderService(st: StackRender, name: string, {spec, where}: Located): v
   const modeOverlay = t.modes[st.mode]
   if (modeOverlay) service = deepMerge(service, resolvePlaceholders(clone(modeOverlay), sr.scope, opts(['modes', st.mode])))
 
-  // A service that builds is tagged per project, service, environment and branch, never the base image's name.
-  if (service.build) service.image = builtImageName(st.file.name, name, st.env.name, st.req.ctx.branch)
+  // image_from: registry runs image: (resolved), not a build. A service that builds is tagged per project, service,
+  // environment and branch, never the base image's name.
+  const registry = applyImageSource({name, spec, env: st.env, service, imageOptions: st.imageOptions, src: st.src, root: st.req.ctx.root, project: st.project, where})
+  if (registry) st.registryImages.push(registry)
+  else if (service.build) service.image = builtImageName(st.file.name, name, st.env.name, st.req.ctx.branch)
   else if (typeof service.image === 'string') service.image = resolveImage(service.image, st.imageOptions)
   if (!service.image && !service.build) {
     throw new ConfigError(`service "${name}" has neither image nor build`, st.src.locateKey(['services', name]), {
@@ -283,7 +293,8 @@ function prepareService(st: StackRender, name: string, spec: ServiceSpec, where:
     throw new ConfigError(`source folder "${spec.source}" of service "${name}" does not exist (${sourceDir})`, st.src.locate(where('source')))
   }
   const params: Record<string, unknown> = {...template.value.params}
-  for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined) params[key] = spec[key]
+  // With image_from: registry, image: is what runs; the template's base image stays what a local build starts FROM.
+  for (const key of ['image', 'port', 'command'] as const) if (spec[key] !== undefined && !(key === 'image' && namesRegistryImage(spec, st.env))) params[key] = spec[key]
   Object.assign(params, spec.params)
   const locate = (key: string) => st.src.locate(spec.params && key in spec.params ? [...where('params'), key] : where('template'))
   checkTemplateParams(template.value.params, params, {service: name, root: ctx.root, services: [...st.located.keys()], exists: (p) => io.exists(p), locate})

@@ -62,7 +62,7 @@ export function parseServiceTemplate(name: string, source: SourceDoc): Loaded<Se
   }
 }
 
-const PROFILE_KEYS = new Set(['extends', 'description', 'mode', 'port_offset', 'bind', 'tls', 'vars', 'defaults', 'services', 'compose'])
+const PROFILE_KEYS = new Set(['extends', 'description', 'mode', 'port_offset', 'bind', 'tls', 'image_from', 'vars', 'defaults', 'services', 'compose'])
 
 export function parseEnvironmentProfile(name: string, source: SourceDoc): Loaded<EnvironmentSpec> {
   const raw = source.value ?? {}
@@ -86,6 +86,9 @@ export function parseEnvironmentProfile(name: string, source: SourceDoc): Loaded
   }
   if (raw.tls !== undefined && typeof raw.tls !== 'boolean') {
     throw new ConfigError(`tls must be true or false (got ${JSON.stringify(raw.tls)})`, source.locate(['tls']))
+  }
+  if (raw.image_from !== undefined && raw.image_from !== 'registry' && raw.image_from !== 'build') {
+    throw new ConfigError(`image_from must be registry or build (got ${JSON.stringify(raw.image_from)})`, source.locate(['image_from']))
   }
   expectMap(source, ['vars'], raw.vars, 'vars')
   const problem = defaultsProblem(expectMap(source, ['defaults'], raw.defaults, 'defaults'))

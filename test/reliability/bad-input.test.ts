@@ -112,6 +112,12 @@ const cases: Case[] = [
   {what: 'a project folder berth cannot write (.berth is a file)', yml: plain, files: {'.berth': 'not a folder\n'}, args: ['up'], code: 5, message: E('cannot write .*/\\.berth/dev\\.compose\\.yml \\(EEXIST\\): berth keeps its generated files there$')},
   {what: 'render into a project folder berth cannot write', yml: plain, files: {'.berth': 'not a folder\n'}, args: ['render'], code: 5, message: E('cannot write .*/\\.berth/dev\\.compose\\.yml')},
 
+  // images from a registry (image_from: registry): none can be pulled here
+  {what: 'image_from: registry, an image neither on the engine nor pullable', yml: (n) => `${head(n)}  web:\n    image: private-registry.example/stacks/berth-bad-input-missing:1.0\n    image_from: registry\n`, args: ['up', 'qa', '-q'], code: 5, message: at('service "web": image_from: registry: image private-registry\\.example/stacks/berth-bad-input-missing:1\\.0 is not on this engine and could not be pulled$')},
+  {what: 'image_from: registry, --build-if-missing without build:', yml: (n) => `${head(n)}  web:\n    image: private-registry.example/stacks/berth-bad-input-missing:1.0\n    image_from: registry\n`, args: ['up', 'qa', '--build-if-missing', '-q'], code: 5, message: at('service "web": image_from: registry: image .* there is no build: to build it from$')},
+  {what: 'image_from: registry without image:', yml: (n) => `${head(n)}  web:\n    image_from: registry\n    command: [sleep, infinity]\n`, args: ['up', 'qa'], code: 3, message: at('service "web": image_from: registry needs image: \\(the image to run\\)$')},
+  {what: 'image_from: an unknown source', yml: dbWith('    image_from: hub\n'), args: ['up', 'qa'], code: 3, message: at('services\\.db\\.image_from must be one of')},
+
   // the command line: exit 2
   {what: 'an unknown command', yml: plain, args: ['frobnicate'], code: 2, message: E('unknown command "frobnicate"$')},
   {what: 'a misspelt command', yml: plain, args: ['statu'], code: 2, message: E('unknown command "statu"; did you mean "status"\\?$')},
