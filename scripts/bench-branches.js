@@ -115,12 +115,14 @@ export async function benchClone({files = 30000, runs = Number(process.env.BENCH
     await git(fx.dir, ['init', '-q', '-b', 'main'])
     await git(fx.dir, ['add', '-A'])
     await git(fx.dir, ['commit', '-qm', 'bench'])
+    // Full copies: this row measures the copy (a branch's volume would otherwise be copy-on-write, no copy at all).
+    fx.env.BERTH_CLONE = 'copy'
     const labels = (branch) => [`project=${fx.name}`, 'env=dev', `branch=${branch}`, 'service=db', 'volume=data', 'kind=data'].flatMap((l) => ['--label', `dev.berth.${l}`])
     const source = (await run('docker', ['volume', 'create', ...labels('main'), `${fx.name}-dev-source_db-data`])).trim()
     // About 70 MB in `files` files over 100 folders, with a few links.
     const fill = `cd /v && for d in $(seq 1 100); do mkdir -p d$d; done && i=0; while [ $i -lt ${files} ]; do head -c $(( (i % 9) * 512 + 512 )) /dev/urandom > d$((i % 100 + 1))/f$i; i=$((i+1)); done; head -c 50000000 /dev/urandom > big && ln big big.hard && ln -s big big.link`
     progress(`clone: filling the source volume (${files} files)`)
-    await run('docker', ['run', '--rm', '-v', `${source}:/v`, HELPER, 'bash', '-c', fill])
+    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${source}:/v`, HELPER, 'bash', '-c', fill])
     // berth: volumes clone main -> a new branch each run (the whole command, from start-up to done).
     // Interleaved, and in turns first, so drift on a shared machine and the page cache hit both sides
     // alike; the disk's write-back of the previous copy is flushed (sync, not timed) before each one.
@@ -130,14 +132,14 @@ export async function benchClone({files = 30000, runs = Number(process.env.BENCH
     // One copy first, not timed: what ran before (the fill, another bench's clean-up) leaves the disk busy for a while.
     const warmup = (await run('docker', ['volume', 'create', '--label', `dev.berth.project=${fx.name}`, `${fx.name}-raw-warmup`])).trim()
     await run('sync', [])
-    await run('docker', ['run', '--rm', '-v', `${source}:/from:ro`, '-v', `${warmup}:/to`, HELPER, 'sh', '-c', raw])
+    await run('docker', ['run', '--rm', '--network', 'none', '-v', `${source}:/from:ro`, '-v', `${warmup}:/to`, HELPER, 'sh', '-c', raw])
     for (let i = 0; i < runs; i++) {
       progress(`clone: run ${i + 1}/${runs}`)
       const target = (await run('docker', ['volume', 'create', '--label', `dev.berth.project=${fx.name}`, `${fx.name}-raw-${i}`])).trim()
       const sides = [
         // berth: the whole command (start-up, lock, checks, helper) copying main's volume to a new branch.
         async () => berthTimes.push(await timed(() => berth(fx, ['volumes', 'clone', 'main', `copy-${i}`, '--quiet']))),
-        async () => baseTimes.push(await timed(() => run('docker', ['run', '--rm', '-v', `${source}:/from:ro`, '-v', `${target}:/to`, HELPER, 'sh', '-c', raw]))),
+        async () => baseTimes.push(await timed(() => run('docker', ['run', '--rm', '--network', 'none', '-v', `${source}:/from:ro`, '-v', `${target}:/to`, HELPER, 'sh', '-c', raw]))),
       ]
       if (i % 2 === 1) sides.reverse()
       for (const side of sides) {
