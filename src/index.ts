@@ -20,6 +20,7 @@ import Status from './commands/status.js'
 import Switch from './commands/switch.js'
 import Up from './commands/up.js'
 import VolumesClone from './commands/volumes/clone.js'
+import VolumesCompact from './commands/volumes/compact.js'
 import VolumesLs from './commands/volumes/ls.js'
 import VolumesPrune from './commands/volumes/prune.js'
 import VolumesRm from './commands/volumes/rm.js'
@@ -42,6 +43,7 @@ export const COMMANDS = {
   switch: Switch,
   up: Up,
   'volumes:clone': VolumesClone,
+  'volumes:compact': VolumesCompact,
   'volumes:ls': VolumesLs,
   'volumes:prune': VolumesPrune,
   'volumes:rm': VolumesRm,
