@@ -1,9 +1,11 @@
 // berth volumes compact on the real engine: a branch standing on two copy-on-write layers becomes a plain
 // volume with the same data (pg_dump checksum), its stack stopped and started again; the layer nothing else
-// uses is removed, the one the base still stands on is kept, and the base's data is untouched.
+// uses is removed, the one the base still stands on is kept, and the base's data is untouched. A compact killed
+// with -9 during its copy is undone by the next berth up (the volume as it was, no copy left), and runs again.
 import {describe, expect, it} from 'vitest'
 import {cleanFixtures, dataVolumes, dbFixture, dumpSum} from './cow-lib.js'
 import {docker, sql} from './data.js'
+import {spawnBerth} from './harness.js'
 
 cleanFixtures()
 
@@ -54,5 +56,43 @@ describe('berth volumes compact', () => {
     // nothing left to compact on feat
     const again = JSON.parse((await fx.ok(['volumes', 'compact', 'feat', '--yes', '--json'])).stdout) as {volumes: unknown[]}
     expect(again.volumes).toEqual([])
+  }, 600_000)
+
+  it('killed with -9 during its copy: the next up undoes it (the same data, still on its layer), and it runs again', async () => {
+    const fx = await dbFixture('auto', {BERTH_COW_MIN: '0'})
+    await fx.ok(['up', '-q'])
+    // ~100 MB, so that the copy lasts long enough to be interrupted
+    await sql(fx.name, 'CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 30) AS pad FROM generate_series(1, 100000) g')
+    await fx.ok(['switch', '--create', 'feat', '-q'])
+    await sql(fx.name, 'DELETE FROM big WHERE id % 3 = 0')
+    const featSum = await dumpSum(fx.name)
+    const layers = (await dataVolumes(fx)).find((v) => v.branch === 'feat')!.layers
+    expect(layers).toHaveLength(1)
+
+    const child = spawnBerth(['volumes', 'compact', '--yes', '-q'], {cwd: fx.dir, env: fx.env})
+    let done = false
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(((done = true), signal ?? code))))
+    const deadline = Date.now() + 120_000
+    for (;;) {
+      const r = await docker(['ps', '-aq', '--filter', `label=dev.berth.project=${fx.name}`, '--filter', 'label=dev.berth.helper=clone'])
+      if (r.stdout.trim()) break
+      if (done) throw new Error(`berth volumes compact ended (${await exited}) before its copy could be interrupted`)
+      if (Date.now() > deadline) throw new Error('no copy helper container within 120 s')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    child.kill('SIGKILL')
+    expect(await exited).toBe('SIGKILL')
+
+    await fx.ok(['up', '-q'])
+    expect((await dataVolumes(fx)).find((v) => v.branch === 'feat')!.layers).toEqual(layers)
+    expect(await dumpSum(fx.name)).toBe(featSum)
+    const flat = (await docker(['volume', 'ls', '-q', '--filter', `label=dev.berth.project=${fx.name}`, '--filter', 'label=dev.berth.kind=flat'])).stdout.trim()
+    expect(flat).toBe('')
+
+    await fx.ok(['volumes', 'compact', '--yes', '-q'])
+    expect((await dataVolumes(fx)).find((v) => v.branch === 'feat')!.layers).toEqual([])
+    expect(await dumpSum(fx.name)).toBe(featSum)
+    // main still stands on the layer: it stays
+    expect(await exists(layers[0])).toBe(true)
   }, 600_000)
 })
