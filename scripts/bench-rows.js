@@ -155,7 +155,7 @@ export const ROWS = [
   {id: 'switch', description: 'berth switch to a branch used before vs compose down + up -d --wait', run: fromModule('./bench-branches.js', 'benchSwitch')},
   {id: 'clone', description: 'berth volumes clone vs tar | tar in one container (throughput)', run: fromModule('./bench-branches.js', 'benchClone')},
   {id: 'cow-size', description: 'berth switch --create, copy-on-write: a 1 GB base database vs a 10 MB one', run: fromModule('./bench-cow.js', 'benchCowSize')},
-  {id: 'cow-vs-tar', description: 'berth switch --create, copy-on-write, 1 GB base vs tar | tar of the same volume', run: fromModule('./bench-cow.js', 'benchCowVsTar')},
+  {id: 'cow-vs-tar', description: 'berth volumes clone, copy-on-write, 1 GB base (and the whole switch --create, information) vs tar | tar of the same volume', run: fromModule('./bench-cow.js', 'benchCowVsTar')},
   {id: 'cow-pgbench', description: 'pgbench on a copy-on-write branch vs on a full copy (plain volume): transactions/s', run: fromModule('./bench-cow.js', 'benchCowPgbench')},
   {id: 'debug', description: 'berth debug --break: start to breakpoint armed', run: fromModule('./bench-debug.js', 'benchDebug')},
   {id: 'door', description: 'the front door vs a port Docker publishes: keep-alive req/s, p50, a 100 MB download', run: fromModule('./bench-door.js', 'benchDoor')},
