@@ -17,7 +17,7 @@ import type {Deps, VolumeInfo} from '../ports.js'
 import type {Project} from '../project.js'
 import {upStack} from '../up.js'
 import {helperImage} from './copy.js'
-import {collectPieces, rootOf} from './cow.js'
+import {collectPieces, finishCowOps, rootOf} from './cow.js'
 import {copyFlat, finishCompactOps, placeFlat} from './flatten.js'
 
 export interface CompactResult {
@@ -43,6 +43,8 @@ export function compactBranchVolumes(project: Project, options: {branch?: string
     await deps.engine.ping()
     const name = project.stack.value.name
     const image = helperImage(project, deps.env)
+    // A branch or compact a killed berth left under way is finished first (it may be of these volumes).
+    await finishCowOps(deps, name, image)
     await finishCompactOps(deps, name, image)
     const volumes = (await deps.engine.volumes({[LABEL.project]: name, [LABEL.env]: options.env, [LABEL.branch]: branch, [LABEL.kind]: 'data'})).filter((v) => isOverlay(v.Labels))
     const result: CompactResult = {branch, env: options.env, volumes: volumes.map((v) => ({volume: v.Name, layers: lowersOf(v.Labels)})), removed: [], declined: false, restarted: false}
