@@ -25,6 +25,7 @@ import TlsCa from './commands/tls/ca.js'
 import TlsTrust from './commands/tls/trust.js'
 import Up from './commands/up.js'
 import VolumesClone from './commands/volumes/clone.js'
+import VolumesCompact from './commands/volumes/compact.js'
 import VolumesLs from './commands/volumes/ls.js'
 import VolumesPrune from './commands/volumes/prune.js'
 import VolumesRm from './commands/volumes/rm.js'
@@ -52,6 +53,7 @@ export const COMMANDS = {
   'tls:trust': TlsTrust,
   up: Up,
   'volumes:clone': VolumesClone,
+  'volumes:compact': VolumesCompact,
   'volumes:ls': VolumesLs,
   'volumes:prune': VolumesPrune,
   'volumes:rm': VolumesRm,

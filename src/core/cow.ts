@@ -154,3 +154,34 @@ export interface RestoreOp {
   oldUpper?: string
   metacopy?: boolean
 }
+
+// ---- compact --------------------------------------------------------------------------------------
+
+export const FLAT_KIND = 'flat'
+
+/** The new plain volume a compacted volume's merged view is copied into, before its folder takes the volume's place. */
+export function flatVolumeName(volume: string, id: string): string {
+  return `${volume.slice(0, 200)}_flat-${id}`
+}
+
+/**
+ * Flattening one copy-on-write data volume into a plain one (state file `compact`, by volume). The steps, each
+ * done only if not done yet: the merged view copied into FLAT (then `copied`), the overlay volume removed and
+ * made again plain, FLAT's folder renamed into its place, FLAT and the old upper volume removed. Until `copied`
+ * the overlay is untouched (an interrupted compact is undone); from then on FLAT holds everything (it is finished).
+ */
+export interface CompactOp {
+  volume: string
+  /** The volume's labels as it was (its overlay labels included). */
+  labels: Record<string, string>
+  flat: string
+  copied?: boolean
+}
+
+/** The labels of a volume without its copy-on-write ones (a plain volume's). */
+export function withoutCow(labels: Record<string, string>): Record<string, string> {
+  const out = {...labels}
+  delete out[COW_LABEL.lowers]
+  delete out[COW_LABEL.upper]
+  return out
+}

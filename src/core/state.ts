@@ -16,7 +16,7 @@ export interface StackState {
   pausedAt?: string
 }
 
-import type {CloneMode, CowOp, RestoreOp} from './cow.js'
+import type {CloneMode, CompactOp, CowOp, RestoreOp} from './cow.js'
 
 export interface ProjectState {
   volumes: Record<string, VolumeState>
@@ -28,6 +28,8 @@ export interface ProjectState {
   cow?: Record<string, CowOp>
   /** Snapshot restores under way, by data volume (finished by the next berth command after a crash). */
   restoring?: Record<string, RestoreOp>
+  /** Copy-on-write volumes being flattened into plain ones (berth volumes compact), by volume. */
+  compact?: Record<string, CompactOp>
   /** How this engine makes branch volumes (probed once per engine). */
   clone?: {engine: string; mode: CloneMode; why?: string; metacopy?: boolean}
   /** Per image berth built (berth/PROJECT-SERVICE:ENV-BRANCHID): its ID and the digest of the context it was built from. */

@@ -30,6 +30,11 @@ export function readState(project: string, env: NodeJS.ProcessEnv = process.env)
       ...(Array.isArray(value.paused) && value.paused.length ? {paused: value.paused.filter((x) => typeof x === 'string')} : {}),
       ...(value.stacks && typeof value.stacks === 'object' ? {stacks: value.stacks} : {}),
       ...(value.images && typeof value.images === 'object' ? {images: value.images} : {}),
+      // The journals of copy-on-write steps, restores and compacts (finished after a kill -9), and the engine's clone mode.
+      ...(value.cow && typeof value.cow === 'object' ? {cow: value.cow} : {}),
+      ...(value.restoring && typeof value.restoring === 'object' ? {restoring: value.restoring} : {}),
+      ...(value.compact && typeof value.compact === 'object' ? {compact: value.compact} : {}),
+      ...(value.clone && typeof value.clone === 'object' ? {clone: value.clone} : {}),
     }
   } catch {
     return {volumes: {}}

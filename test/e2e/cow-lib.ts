@@ -10,6 +10,8 @@ import {berth, expectOk, freeOffset, git, releaseOffset, removeProject, uniqueNa
 export interface Fx {
   dir: string
   name: string
+  /** berth's environment for this fixture (state folder, port offset, BERTH_CLONE). */
+  env: NodeJS.ProcessEnv
   ok(args: string[]): Promise<CliResult>
   run(args: string[]): Promise<CliResult>
   cleanup(): Promise<void>
@@ -36,6 +38,7 @@ export async function dbFixture(mode: string, extra: NodeJS.ProcessEnv = {}): Pr
   const fx: Fx = {
     dir,
     name,
+    env,
     ok: async (args) => expectOk(await berth(args, {cwd: dir, env}), `berth ${args.join(' ')}`),
     run: (args) => berth(args, {cwd: dir, env}),
     async cleanup() {

@@ -26,6 +26,7 @@ import {
   volumeRootOf,
   type CowOp,
   type RestoreOp,
+  withoutCow,
 } from '../../core/cow.js'
 import {HELPER_LABEL, LABEL, SEED_FROM_LABEL, SEED_ID_LABEL} from '../../core/naming.js'
 import {newSeedId} from './copy.js'
@@ -40,10 +41,10 @@ export type CowDeps = CloneModeDeps & Pick<Deps, 'compose'>
 
 const VOLS = '/vols'
 /** A volume's folder as the helper sees it (the engine's volume root is mounted at /vols). */
-const inHelper = (_root: string, name: string) => volumeDir(VOLS, name)
+export const inHelper = (_root: string, name: string) => volumeDir(VOLS, name)
 
 /** Run one step of runtime/cow.sh with the engine's volume root at /vols. */
-async function cowStep(deps: Pick<Deps, 'engine' | 'install'>, root: string, image: string, project: string, args: string[]): Promise<string> {
+export async function cowStep(deps: Pick<Deps, 'engine' | 'install'>, root: string, image: string, project: string, args: string[]): Promise<string> {
   const name = `berth-cow-${project}-${args[0]}`.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 200)
   await deps.engine.removeContainer(name, true)
   const r = await deps.engine.runHelper({
@@ -242,7 +243,7 @@ async function planBranch(deps: CowDeps, root: string, req: BranchRequest, sourc
   return {...base, from: 'upper', layer: layerVolumeName(req.project, newPieceId()), lowers, oldUpper, sourceUpper: upperVolumeName(req.source, newPieceId()), sourceLabels: labels}
 }
 
-const pieceLabels = (project: string, kind: string, of: string, from: Record<string, string>): Record<string, string> => ({
+export const pieceLabels = (project: string, kind: string, of: string, from: Record<string, string>): Record<string, string> => ({
   [LABEL.project]: project,
   [LABEL.env]: from[LABEL.env] ?? '',
   [LABEL.service]: from[LABEL.service] ?? '',
@@ -284,12 +285,7 @@ async function runOp(deps: CowDeps, root: string, image: string, project: string
   if (op.layer && op.oldUpper && op.oldUpper !== op.sourceUpper && (await engine.volume(op.oldUpper))) await engine.removeVolume(op.oldUpper)
 }
 
-function stripCow(labels: Record<string, string>): Record<string, string> {
-  const out = {...labels}
-  delete out[COW_LABEL.lowers]
-  delete out[COW_LABEL.upper]
-  return out
-}
+const stripCow = withoutCow
 
 /**
  * Finish what a killed berth left under way (under the project's lock). An op whose rename never happened
@@ -331,7 +327,8 @@ export async function collectPieces(deps: Pick<Deps, 'engine' | 'state' | 'repor
     await engine.removeVolume(upper)
     gone.push(upper)
   }
-  if (Object.keys(deps.state.read(project).cow ?? {}).length > 0) return gone
+  const pending = deps.state.read(project)
+  if (Object.keys(pending.cow ?? {}).length + Object.keys(pending.compact ?? {}).length > 0) return gone
   const volumes = await engine.volumes({[LABEL.project]: project})
   const used = new Set(volumes.flatMap((v) => lowersOf(v.Labels as Record<string, string>)))
   for (const v of volumes) {

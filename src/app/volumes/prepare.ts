@@ -8,6 +8,7 @@ import type {Deps} from '../ports.js'
 import type {Project} from '../project.js'
 import {cloneInto, engineLabels, finishInterruptedCopy, helperImage, newSeedId, removeLeftoverHelpers, resumePaused, seedId, unfinishedCopyOf} from './copy.js'
 import {branchFromLayers, branchVolume, finishCowOps, type CowDeps} from './cow.js'
+import {finishCompactOps} from './flatten.js'
 import {finishRestores} from './restore.js'
 
 /** A new branch's data volume made from a snapshot's volume of the same service and key; false if it has none. */
@@ -42,6 +43,8 @@ export async function prepareVolumes(project: Project, result: RenderResult, dep
   const image = helperImage(project, deps.env)
   // A copy-on-write branch a killed berth left half made is finished first (its source may be this stack's).
   await finishCowOps(deps, file.name, image)
+  // A compact a killed berth left under way: finished (its copy was complete) or undone.
+  await finishCompactOps(deps, file.name, image)
   await finishRestores(deps, file.name, image)
   const leftPaused = await resumePaused(deps, file.name)
   for (const id of leftPaused) reporter.step(`Resumed container ${id.slice(0, 12)}, left paused by an interrupted copy`)
