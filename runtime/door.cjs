@@ -55,6 +55,8 @@ const turn = new Map() // service -> next index
 
 function addressesNow(route) {
   if (host) {
+    // Not in the table: berth may have just written it, its SIGHUP not handled yet (a request right after up).
+    if (table[route.service] === undefined) readTable()
     const t = table[route.service]
     return t === undefined ? [] : [].concat(t)
   }
@@ -99,10 +101,15 @@ function withTarget(route, done) {
 const BUFFER = 256 * 1024
 
 function relay(from, to, buffer, n) {
-  to.write(buffer.subarray(0, n))
+  // The write's callback runs once this chunk is handed to the kernel. 'drain' would not do: Node emits it only
+  // after a write() that returned false, and a small chunk left queued returns true (reading then never resumed).
+  let queued = false
+  to.write(buffer.subarray(0, n), () => {
+    if (queued) from.resume()
+  })
   if (to.writableLength > 0) {
+    queued = true
     from.pause()
-    to.once('drain', () => from.resume())
   }
 }
 
