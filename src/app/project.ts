@@ -52,7 +52,7 @@ export function findProjectRoot(cwd: string, dir: string | undefined, exists: (f
   if (dir) {
     const root = path.resolve(cwd, dir)
     if (!exists(path.join(root, STACK_FILE))) {
-      throw new BerthError(`no ${STACK_FILE} in ${root}`, {exitCode: ExitCode.CONFIG, hints: [`Create one (see the README), or point --dir at the folder that has it.`]})
+      throw new BerthError(`no ${STACK_FILE} in ${root}`, {exitCode: ExitCode.CONFIG, hints: [`Make one: berth init --dir ${root} (or berth init --from docker-compose.yml), or point --dir at the folder that has it.`]})
     }
     return root
   }
@@ -65,7 +65,7 @@ export function findProjectRoot(cwd: string, dir: string | undefined, exists: (f
   }
   throw new BerthError(`no ${STACK_FILE} in ${path.resolve(cwd)} or any folder above it`, {
     exitCode: ExitCode.CONFIG,
-    hints: ['Run berth in your app repository, or pass --dir PATH. The README shows a minimal berth.yml.'],
+    hints: ['Run berth in your app repository, or pass --dir PATH; in a repository without one, berth init writes it (berth init --from docker-compose.yml imports a Compose file).'],
   })
 }
 
