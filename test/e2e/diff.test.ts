@@ -101,7 +101,7 @@ describe('berth diff', () => {
     const out = (await fx.ok(['diff'])).stdout
     expect(out).toMatch(/^dev \(dev mode, branch main\) {2}vs {2}qa \(prod mode, branch main\)\n/)
     expect(out).toMatch(/^SERVICE\s+KEY\s+DEV\s+QA$/m)
-    expect(out).toMatch(/^web\s+image\s+local\/node:20\s+-$/m)
+    expect(out).toMatch(/^web\s+image\s+local\/node:20\s+berth\/[a-z0-9-]+-web:qa-main-[0-9a-f]{8}$/m) // qa runs the image berth builds
     expect(out).toMatch(/^\s+environment\.NODE_ENV\s+development\s+staging$/m)
     expect(out).toMatch(/^\s+mounts\.\/src\s+bind \.\/app\s+-$/m)
     expect(out).toContain('Setup helpers left out: web-setup')

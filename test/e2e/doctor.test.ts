@@ -22,7 +22,7 @@ interface Report {
   checks: Check[]
 }
 
-const IDS = ['engine', 'compose', 'context', 'git', 'project', 'ports', 'images', 'disk', 'inotify', 'ca', 'clock']
+const IDS = ['engine', 'compose', 'context', 'git', 'project', 'ports', 'images', 'disk', 'volumes', 'inotify', 'ca', 'clock']
 const byId = (r: Report) => Object.fromEntries(r.checks.map((c) => [c.id, c])) as Record<string, Check>
 
 describe('berth doctor', () => {
@@ -37,7 +37,7 @@ describe('berth doctor', () => {
     expect(report.exitCode).toBe(0)
     expect(report.project?.name).toBe(fx.name)
     const c = byId(report)
-    for (const id of ['engine', 'compose', 'context', 'git', 'project', 'ports', 'images', 'ca']) expect(c[id].level, `${id}: ${c[id].summary}`).toBe('ok')
+    for (const id of ['engine', 'compose', 'context', 'git', 'project', 'ports', 'images', 'volumes', 'ca']) expect(c[id].level, `${id}: ${c[id].summary}`).toBe('ok')
     for (const x of report.checks) expect(x.level, `${x.id}: ${x.summary}`).not.toBe('fail')
     expect(c.engine.summary).toMatch(/^Docker Engine \d+\.\d+.* \(API 1\.\d+/)
     expect(c.compose.details?.version).toMatch(/^2\./)
@@ -85,7 +85,7 @@ describe('berth doctor', () => {
     for (const id of ['compose', 'git', 'project', 'ports', 'inotify', 'ca']) expect(c[id].level, `${id}: ${c[id].summary}`).toBe('ok')
     expect(c.ports.details?.ports).toHaveLength(4)
     // what needs it says why it was not
-    for (const id of ['images', 'disk', 'clock']) expect(c[id]).toMatchObject({level: 'warn', summary: 'not checked: the engine is not reachable'})
+    for (const id of ['images', 'disk', 'volumes', 'clock']) expect(c[id]).toMatchObject({level: 'warn', summary: 'not checked: the engine is not reachable'})
     expect(c.images.details?.map.length).toBeGreaterThanOrEqual(4)
   })
 
