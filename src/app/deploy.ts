@@ -53,6 +53,7 @@ async function deployStack(project: Project, options: DeployOptions, deps: Deps)
   await deps.engine.ping()
   const info = await swarm.info()
   requireManager(info)
+  refuseHostPortReplicas(rendered, info.nodes)
   await swarm.checkStack(rendered.yaml)
   const images = info.nodes <= 1 ? 'local' : 'registry'
   await checkImages(rendered, images, deps, false)
@@ -250,4 +251,18 @@ export async function deployStatus(project: Project, env: string | undefined, de
     })
   }
   return out
+}
+
+/**
+ * A host-mode port is held by one task per node: more replicas than nodes would never all run (the deploy
+ * would wait for them until its timeout). Refused before anything is deployed.
+ */
+function refuseHostPortReplicas(rendered: SwarmRendered, nodes: number): void {
+  const s = rendered.stack.services.find((x) => x.replicas > Math.max(nodes, 1) && x.ports.some((p) => p.mode === 'host'))
+  if (!s) return
+  const env = rendered.result.env.name
+  throw new BerthError(`service "${s.name}": ${s.replicas} replicas publish host-mode ports, and this swarm has ${nodes} node${nodes === 1 ? '' : 's'}: a host port is held by one task per node`, {
+    exitCode: ExitCode.CONFIG,
+    hints: [`Publish through the routing mesh (swarm: {publish: ingress}), add nodes, or set replicas: ${Math.max(nodes, 1)} on services.${s.name} (or environments.${env}.defaults.replicas) in berth.yml.`],
+  })
 }

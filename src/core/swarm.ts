@@ -162,6 +162,8 @@ function resources(service: Record<string, unknown>, deploy: Record<string, unkn
   const limits: Record<string, unknown> = isPlainObject(own.limits) ? own.limits : {}
   if (service.cpus !== undefined && limits.cpus === undefined) limits.cpus = String(service.cpus)
   if (service.mem_limit !== undefined && limits.memory === undefined) limits.memory = service.mem_limit
+  // The stack file format takes cpus as a string only (Compose takes a number too: qa's and stage's defaults have 1).
+  if (typeof limits.cpus === 'number') limits.cpus = String(limits.cpus)
   if (Object.keys(limits).length > 0) own.limits = limits
   return Object.keys(own).length > 0 ? own : undefined
 }

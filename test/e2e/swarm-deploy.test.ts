@@ -70,6 +70,8 @@ describe('berth deploy on a single-node swarm', () => {
       edit: (doc) => {
         doc.set('swarm', SWARM)
         doc.setIn(['services', 'web', 'env_file'], 'web.env')
+        // host-mode ports (no routing mesh on this kernel): one web task on this one node
+        doc.setIn(['environments', 'stage', 'defaults', 'replicas'], 1)
       },
     })
     undeployLater(fx)
@@ -123,7 +125,13 @@ describe('berth deploy on a single-node swarm', () => {
   }, 600_000)
 
   it('refuses what a swarm cannot run, one line each, and creates nothing', async () => {
-    const fx = await fixtures.stack('shop', {prefix: 't-swarmbad', edit: (doc) => doc.set('swarm', SWARM)})
+    const fx = await fixtures.stack('shop', {
+      prefix: 't-swarmbad',
+      edit: (doc) => {
+        doc.set('swarm', SWARM)
+        doc.setIn(['environments', 'stage', 'defaults', 'replicas'], 1)
+      },
+    })
     undeployLater(fx)
 
     const dev = await fx.run(['render', 'dev', '--target', 'swarm'], {env})
@@ -143,17 +151,26 @@ describe('berth deploy on a single-node swarm', () => {
     expect(buildOnly.code).toBe(3)
     expect(buildOnly.stderr).toMatch(/service "worker" has build: only and no image name/)
 
+    // More replicas than nodes with host-mode ports could never all run: refused before anything is deployed.
+    edit(fx, (doc) => {
+      doc.delete('compose')
+      doc.setIn(['environments', 'stage', 'defaults', 'replicas'], 2)
+    })
+    const crowded = await fx.run(['deploy', 'stage'], {env})
+    expect(crowded.code, crowded.stderr).toBe(3)
+    expect(crowded.stderr).toMatch(/berth: error: service "web": 2 replicas publish host-mode ports, and this swarm has 1 node/)
+    edit(fx, (doc) => doc.setIn(['environments', 'stage', 'defaults', 'replicas'], 1))
+
     expect(stackServices(fx)).toEqual([])
     expect(await volumesOf(fx.name)).toEqual([])
 
     // A first deploy that does not converge is removed: the stack, and the volumes it made.
     edit(fx, (doc) => {
-      doc.delete('compose')
-      doc.setIn(['environments', 'stage'], {services: {web: {command: ['node', '-e', 'console.error("no start"); process.exit(4)']}}})
+      doc.setIn(['environments', 'stage', 'services'], {web: {command: ['node', '-e', 'console.error("no start"); process.exit(4)']}})
     })
     const crash = await fx.run(['deploy', 'stage', '--timeout', '120'], {env})
     expect(crash.code, crash.stderr).toBe(10)
-    expect(crash.stderr).toMatch(/berth: error: web does not start: task \w+ \(slot 1\) failed: task: non-zero exit \(4\)/)
+    expect(crash.stderr).toMatch(/berth: error: web does not start: task \w+ \(slot \d+\) failed: task: non-zero exit \(4\)/)
     expect(crash.stderr).toContain('no start')
     expect(stackServices(fx)).toEqual([])
     expect(await volumesOf(fx.name)).toEqual([])
