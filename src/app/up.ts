@@ -101,7 +101,9 @@ async function composeUp(project: Project, result: RenderResult, file: string, o
   const watch = await watchStack(deps, {project: result.project, compose: result.compose, env: result.env.name, build: options.build})
   let attached = false
   try {
-    await deps.compose.run({project: result.project, file, projectDir: project.root}, args, watch.composeOptions)
+    // With --build, BuildKit's progress (Compose writes it to stdout) is passed on as it comes.
+    const run = options.build ? {...watch.composeOptions, onStdout: (c: Buffer) => reporter.passthrough(c)} : watch.composeOptions
+    await deps.compose.run({project: result.project, file, projectDir: project.root}, args, run)
   } catch (error) {
     throw await watch.explain(error)
   } finally {

@@ -25,7 +25,9 @@ beforeAll(async () => {
   const log = path.join(root, 'dockerd.log')
   // In a network namespace of its own: a dockerd started with --bridge none deletes the docker0 bridge of the
   // namespace it runs in, and the main engine's containers on the default bridge (builds included) then fail.
-  dockerd = spawn('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec dockerd --data-root "$1/data" --exec-root "$1/exec" --pidfile "$1/dockerd.pid" -H "unix://$1/docker.sock" --bridge none --iptables=false --ip6tables=false --log-level=warn >"$1/dockerd.log" 2>&1`, 'sh', root], {stdio: 'ignore', detached: true})
+  // Its own host name too: berth sees another machine's engine (as with a real remote one: the front door is then
+  // published, not in the host's network).
+  dockerd = spawn('unshare', ['--net', '--uts', 'sh', '-c', `hostname berth-e2e-remote && ip link set lo up && exec dockerd --data-root "$1/data" --exec-root "$1/exec" --pidfile "$1/dockerd.pid" -H "unix://$1/docker.sock" --bridge none --iptables=false --ip6tables=false --log-level=warn >"$1/dockerd.log" 2>&1`, 'sh', root], {stdio: 'ignore', detached: true})
   for (let i = 0; i < 120; i++) {
     try {
       if (!other(['version', '--format', '{{.Server.Version}}'])) throw new Error('not yet')
