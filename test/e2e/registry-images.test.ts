@@ -8,6 +8,7 @@ import {appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {parse} from 'yaml'
 import {containersOf, httpGet, useFixtures, volumesOf, type TestStack} from './harness.js'
 
 const TOKEN = `npm_berthe2e${Math.random().toString(36).slice(2, 10)}SECRET`
@@ -159,7 +160,10 @@ describe('images from a registry', () => {
     const registry = `https://ci:${TOKEN}@npm.private.example/`
 
     const r = await fx.ok(['up', 'qa', '--json'], {env: {NPM_REGISTRY: registry, NPM_CONFIG_USERCONFIG: userNpmrc}})
-    const image = `${JSON.parse(r.stdout).stack}-probe`
+    // the image berth tags for the build (berth/PROJECT-probe:qa-BRANCHID), as the rendered file names it
+    const image = (parse(readFileSync(path.join(fx.dir, '.berth', 'qa.compose.yml'), 'utf8')) as {services: {probe: {image: string}}}).services.probe.image
+    expect(image).toMatch(/^berth\//)
+    expect(JSON.parse(r.stdout).stack).toBeTruthy()
     const cat = async (f: string) => (await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'cat', image, f])).stdout.trim()
     expect(await cat('/npm_registry.sha256')).toBe(createHash('sha256').update(registry).digest('hex'))
     expect(await cat('/npmrc.sha256')).toBe(createHash('sha256').update(npmrc).digest('hex'))
