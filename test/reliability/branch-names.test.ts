@@ -54,7 +54,7 @@ describe('hostile branch names', () => {
     expect(new Set(stacks.values()).size, 'one stack per branch').toBe(names.length)
     expect(stacks.get('a/b')).not.toBe(stacks.get('a-b'))
 
-    const volumes = (await dockerOut(['volume', 'ls', '--filter', `label=dev.berth.project=${fx.name}`, '--format', '{{.Name}}\t{{.Label "dev.berth.branch"}}'])).trim().split('\n').map((l) => l.split('\t'))
+    const volumes = (await dockerOut(['volume', 'ls', '--filter', `label=dev.berth.project=${fx.name}`, '--filter', 'label=dev.berth.kind=data', '--format', '{{.Name}}\t{{.Label "dev.berth.branch"}}'])).trim().split('\n').map((l) => l.split('\t'))
     expect(volumes.map(([, b]) => b).sort()).toEqual(['main', ...names].sort()) // one volume per branch, exactly its name
     for (const [volume] of volumes) expect(volume).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/)
 
