@@ -12,6 +12,7 @@ import {BerthError, ExitCode} from '../core/errors.js'
 import {LABEL} from '../core/naming.js'
 import type {RenderResult} from '../core/render.js'
 import {retireStack} from './door/warm.js'
+import {confirmOrRefuse} from './confirm.js'
 import {locked} from './locked.js'
 import type {Deps, VolumeInfo} from './ports.js'
 import type {Project} from './project.js'
@@ -130,15 +131,6 @@ export function saveSnapshot(project: Project, options: {name?: string; env: str
   })
 }
 
-async function confirmed(deps: Deps, yes: boolean | undefined, question: string): Promise<boolean> {
-  if (yes) return true
-  const answer = await deps.prompt.confirm(question)
-  if (answer === undefined) {
-    throw new BerthError('refusing without a confirmation, and there is no terminal to ask on', {exitCode: ExitCode.USAGE, hints: ['Run it in a terminal, or pass --yes if you are sure.']})
-  }
-  return answer
-}
-
 export interface RestoreResult {
   snapshot: SnapshotEntry
   declined: boolean
@@ -157,7 +149,7 @@ export function restoreSnapshot(project: Project, options: {name: string; env: s
       .filter((p): p is {v: RenderResult['volumes'][number]; snap: SnapshotEntry['volumes'][number]} => p.snap !== undefined)
     if (pairs.length === 0) throw new BerthError(`snapshot ${options.name} has no volume of this stack's services`, {exitCode: ExitCode.USAGE})
     const question = `Restore snapshot ${options.name} (${snapshot.createdAt}) onto ${pairs.map((p) => p.v.name).join(', ')}? What they hold now is lost.`
-    if (!(await confirmed(deps, options.yes, question))) return {snapshot, declined: true}
+    if (!(await confirmOrRefuse(deps.prompt, options.yes, question, 'restore a snapshot'))) return {snapshot, declined: true}
     const image = helperImage(project, deps.env)
     const wasUp = await stopStack(deps, file.name, result.project, 'to restore a snapshot (its containers go; its volumes are restored)')
     const mode = await cloneModeOf(deps, file.name, image)
@@ -190,7 +182,7 @@ export function removeSnapshot(project: Project, options: {name: string; yes?: b
     const volumes = await snapshotVolumes(deps, file.name, options.name)
     const [snapshot] = group(volumes)
     if (!snapshot) throw new BerthError(`no snapshot named ${JSON.stringify(options.name)}`, {exitCode: ExitCode.USAGE, hints: ['See them: berth snapshot ls']})
-    if (!(await confirmed(deps, options.yes, `Remove snapshot ${options.name} (${snapshot.createdAt}, ${volumes.length} volume${volumes.length > 1 ? 's' : ''})?`))) return {snapshot, declined: true, removed: []}
+    if (!(await confirmOrRefuse(deps.prompt, options.yes, `Remove snapshot ${options.name} (${snapshot.createdAt}, ${volumes.length} volume${volumes.length > 1 ? 's' : ''})?`, 'remove a snapshot'))) return {snapshot, declined: true, removed: []}
     const removed: string[] = []
     for (const v of volumes) {
       await deps.engine.removeVolume(v.Name)

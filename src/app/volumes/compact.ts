@@ -12,6 +12,7 @@ import {BerthError, ExitCode} from '../../core/errors.js'
 import {flatVolumeName, isOverlay, lowersOf, newPieceId, type CompactOp} from '../../core/cow.js'
 import {LABEL} from '../../core/naming.js'
 import {retireStack} from '../door/warm.js'
+import {confirmOrRefuse} from '../confirm.js'
 import {locked} from '../locked.js'
 import type {Deps, VolumeInfo} from '../ports.js'
 import type {Project} from '../project.js'
@@ -51,7 +52,7 @@ export function compactBranchVolumes(project: Project, options: {branch?: string
     if (volumes.length === 0) return result
     deps.reporter.info(`Copy-on-write volumes of branch ${JSON.stringify(branch)} (${options.env}):\n${result.volumes.map((v) => `  ${v.volume}  (on ${v.layers.length} layer${v.layers.length > 1 ? 's' : ''})`).join('\n')}`)
     const question = `Flatten these ${volumes.length} volume(s) into plain ones (a full copy each)? Their stack is stopped for it.`
-    if (!(await confirmed(deps, options.yes, question))) return {...result, declined: true}
+    if (!(await confirmOrRefuse(deps.prompt, options.yes, question, 'compact volumes'))) return {...result, declined: true}
     const wasUp = await stopUsers(deps, name, volumes)
     const root = await rootOf(deps.engine, volumes.map((v) => v.Name))
     if (!root) throw new BerthError(`the engine's volume folder is unknown (${volumes[0].Name} is not of the local volume driver's layout)`, {exitCode: ExitCode.DOCKER})
@@ -72,15 +73,6 @@ export function compactBranchVolumes(project: Project, options: {branch?: string
     }
     return result
   })
-}
-
-async function confirmed(deps: Deps, yes: boolean | undefined, question: string): Promise<boolean> {
-  if (yes) return true
-  const answer = await deps.prompt.confirm(question)
-  if (answer === undefined) {
-    throw new BerthError('refusing to compact volumes without a confirmation, and there is no terminal to ask on', {exitCode: ExitCode.USAGE, hints: ['Run it in a terminal, or pass --yes if you are sure.']})
-  }
-  return answer
 }
 
 /** Stop the stacks that hold these volumes (berth's own only; their data stays); whether one of them was running. */

@@ -2,26 +2,15 @@
 import {selectPrunable} from '../../core/branches.js'
 import {BerthError, ExitCode} from '../../core/errors.js'
 import {LABEL} from '../../core/naming.js'
+import {confirmOrRefuse} from '../confirm.js'
 import {locked} from '../locked.js'
 import {collectPieces} from './cow.js'
-import type {Deps, Prompt} from '../ports.js'
+import type {Deps} from '../ports.js'
 import type {Project} from '../project.js'
 import {listVolumes, type VolumeEntry} from './list.js'
 
 type RemoveDeps = Pick<Deps, 'engine' | 'git' | 'state' | 'reporter' | 'clock' | 'install' | 'env'>
 type UseCaseDeps = RemoveDeps & Pick<Deps, 'prompt' | 'lock'>
-
-async function confirmOrRefuse(prompt: Prompt | undefined, yes: boolean | undefined, question: string): Promise<boolean> {
-  if (yes) return true
-  const answer = await prompt?.confirm(question)
-  if (answer === undefined) {
-    throw new BerthError('refusing to remove volumes without a confirmation, and there is no terminal to ask on', {
-      exitCode: ExitCode.USAGE,
-      hints: ['Run it in a terminal, or pass --yes if you are sure.'],
-    })
-  }
-  return answer
-}
 
 export interface RemoveResult {
   removed: string[]
@@ -96,7 +85,7 @@ async function removeBranchLocked(project: Project, branch: string, options: {ye
   const volumes = all.filter((v) => v.kind === 'data' && v.branch === branch)
   if (volumes.length === 0) return {removed: [], declined: false, volumes}
   deps.reporter.info(`Data volumes of branch ${JSON.stringify(branch)}:\n${volumes.map((v) => `  ${v.volume}`).join('\n')}`)
-  if (!(await confirmOrRefuse(deps.prompt, options.yes, `Remove these ${volumes.length} volume(s) and their data?`))) return {removed: [], declined: true, volumes}
+  if (!(await confirmOrRefuse(deps.prompt, options.yes, `Remove these ${volumes.length} volume(s) and their data?`, 'remove volumes'))) return {removed: [], declined: true, volumes}
   return {removed: await removeVolumes(project, volumes, deps), declined: false, volumes}
 }
 
@@ -115,6 +104,6 @@ async function pruneLocked(project: Project, options: {yes?: boolean; dryRun?: b
   const volumes = selectPrunable(all, branches, project.ctx.branch, {detached: options.detached})
   if (volumes.length === 0 || options.dryRun) return {removed: [], declined: false, volumes}
   deps.reporter.info(`Volumes of branches git no longer has${options.detached ? ' (or of detached HEADs)' : ''}:\n${volumes.map((v) => `  ${v.volume}  (branch ${JSON.stringify(v.branch)}, ${v.env})`).join('\n')}`)
-  if (!(await confirmOrRefuse(deps.prompt, options.yes, `Remove these ${volumes.length} volume(s) and their data?`))) return {removed: [], declined: true, volumes}
+  if (!(await confirmOrRefuse(deps.prompt, options.yes, `Remove these ${volumes.length} volume(s) and their data?`, 'remove volumes'))) return {removed: [], declined: true, volumes}
   return {removed: await removeVolumes(project, volumes, deps), declined: false, volumes}
 }
