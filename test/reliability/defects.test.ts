@@ -70,6 +70,8 @@ describe('a warm (paused) stack stopped by down', () => {
     const took = Date.now() - started
     const until = Math.floor(Date.now() / 1000) + 1
     const dies = (await dockerOut(['events', '--since', String(since), '--until', String(until), '--filter', `label=dev.berth.project=${fx.name}`, '--filter', 'label=dev.berth.service=db', '--filter', 'event=die', '--format', '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'])).trim().split('\n').filter(Boolean)
+      // the copy helper of the switch (berth-clone-...) may end within the second of slack before down
+      .filter((line) => !line.startsWith('berth-'))
     expect(dies.sort()).toEqual([expect.stringMatching(/-dev-feat-.*-db-1 0$/), expect.stringMatching(/-dev-main-.*-db-1 0$/)])
     expect(took, 'down took the stop timeout (10 s) of a paused container').toBeLessThan(9_000)
     expect((await engineObjects(fx.name)).containers).toEqual([])

@@ -87,7 +87,9 @@ describe('Ctrl-C', () => {
     fx = await smallFixture('t-int-pairs', {yml: (n) => `name: ${n}\nservices:\n  cache:\n    template: redis\n  db:\n    template: postgres\n`})
     fx.env.BERTH_CLONE = 'copy' // an interrupted full copy (copy-on-write makes none)
     await fx.ok(['up', '-q'])
-    await sql(fx.name, 'CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 60000) g')
+    // ~200 MB: the second copy lasts long enough to be seen and interrupted on a quiet machine too (40 MB took
+    // less than the 250 ms between two looks)
+    await sql(fx.name, 'CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 300000) g')
     const clone = background(fx, ['volumes', 'clone', 'main', 'feat'])
     // helpers are named berth-KIND-TARGET: wait for a helper of a second target, the first copy being finished then
     const seen: string[] = []
