@@ -299,6 +299,16 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 6
 }
 
 export async function httpGet(url: string): Promise<{status: number; body: string}> {
-  const res = await fetch(url, {signal: AbortSignal.timeout(10_000)})
-  return {status: res.status, body: await res.text()}
+  const once = async () => {
+    const res = await fetch(url, {signal: AbortSignal.timeout(10_000)})
+    return {status: res.status, body: await res.text()}
+  }
+  try {
+    return await once()
+  } catch (error) {
+    // A kept-alive connection of fetch's pool that the server (the front door, after a switch) closed meanwhile:
+    // the request never reached it, so it is sent once more, on a new connection.
+    if ((error as {cause?: {code?: string}}).cause?.code !== 'UND_ERR_SOCKET') throw error
+    return once()
+  }
 }
