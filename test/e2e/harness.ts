@@ -96,9 +96,10 @@ function canBind(port: number): Promise<boolean> {
 /** A port offset whose ports (base ports + offset, and + the qa/stage offsets) are free now. */
 export async function freeOffset(basePorts: number[]): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    // stage's block (+20000) must stay a valid port too (render-valid renders it), so offsets go up to 35900.
-    const offset = 1000 + Math.floor(Math.random() * 350) * 100
-    const ports = basePorts.flatMap((p) => [p + offset, p + offset + 10000])
+    // stage's block (+20000) must stay a valid port too (render-valid renders it), so offsets stop where the highest base port would pass 65535.
+    const highest = Math.max(...basePorts)
+    const offset = 1000 + Math.floor(Math.random() * Math.floor((65535 - 20000 - highest - 1000) / 100 + 1)) * 100
+    const ports = [...new Set(basePorts.flatMap((p) => [p + offset, p + offset + 10000]))]
     if (!basePorts.every((p) => p + offset + 20000 <= 65535) || !reserveOffset(offset)) continue
     if ((await Promise.all(ports.map(canBind))).every(Boolean)) return offset
     releaseOffset(offset)
@@ -146,6 +147,8 @@ export interface FixtureOptions {
   prefix?: string
   /** an edit of berth.yml before the fixture's first commit */
   edit?: (doc: ReturnType<typeof parseDocument>) => void
+  /** more container ports the edited stack publishes: the offset keeps them (and their qa/stage blocks) valid and free */
+  ports?: number[]
 }
 
 export async function stackFixture(stack: string, options: FixtureOptions = {}): Promise<Fixture> {
@@ -160,7 +163,7 @@ export async function stackFixture(stack: string, options: FixtureOptions = {}):
   git(['init', '-q', '-b', 'main'], dir)
   git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'add', '-A'], dir)
   git(['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'fixture'], dir)
-  const offset = await freeOffset([8000, 5432, 6379, 9229])
+  const offset = await freeOffset([8000, 5432, 6379, 9229, ...(options.ports ?? [])])
   // berth's state (last use, copy records, warm stacks) of this fixture alone, not the machine's.
   const state = mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))
   return {

@@ -24,6 +24,7 @@ describe('built-in service kinds render to valid Compose', () => {
     it(`render ${env} --check`, async () => {
       const fx = await fixtures.stack('shop', {
         prefix: 't-kinds',
+        ports: [3306, 27017, 8080, 80, 5672, 15672, 8025, 1025, 9000, 9001],
         edit: (doc) => {
           for (const [name, spec] of Object.entries(KINDS)) doc.setIn(['services', name], doc.createNode(spec))
         },
