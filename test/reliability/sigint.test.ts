@@ -91,14 +91,11 @@ describe('Ctrl-C', () => {
     // less than the 250 ms between two looks)
     await sql(fx.name, 'CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 300000) g')
     const clone = background(fx, ['volumes', 'clone', 'main', 'feat'])
-    // helpers are named berth-KIND-TARGET: wait for a helper of a second target, the first copy being finished then
+    // The second "Copying" line: the first copy (the small cache) is finished then, the database's under way.
     const seen: string[] = []
     await waitFor(async () => {
       if (clone.ended()) return 'ended'
-      for (const h of await helpersOf(fx!.name)) {
-        const target = h.replace(/^berth-[a-z]+-/, '')
-        if (!seen.includes(target)) seen.push(target)
-      }
+      seen.splice(0, seen.length, ...[...clone.stderr().matchAll(/Copying \S+ -> (\S+)/g)].map((m) => m[1]))
       return seen.length >= 2 ? 'second' : undefined
     }, 60_000, 'the copy of the second volume')
     expect(clone.ended(), `volumes clone ended before its second copy could be interrupted:\n${clone.stderr()}`).toBe(false)
