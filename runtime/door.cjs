@@ -80,9 +80,10 @@ function lookup(route, done) {
   r.pending.push(done)
 }
 
-/** Call back with the next address of the route's service (round-robin), or undefined when it has none. */
-function withTarget(route, done) {
-  const pick = (list) => {
+/** Call back with the next address of the route's service (round-robin) not in `skip`, or undefined when it has none. */
+function withTarget(route, done, skip) {
+  const pick = (all) => {
+    const list = skip && skip.size ? all.filter((a) => !skip.has(a)) : all
     if (list.length === 0) return done(undefined)
     const i = turn.get(route.service) ?? 0
     turn.set(route.service, (i + 1) % list.length)
@@ -91,6 +92,48 @@ function withTarget(route, done) {
   const now = addressesNow(route)
   if (now) pick(now)
   else lookup(route, pick)
+}
+
+/** An address that refused or did not answer: left out until the next lookup (published mode). */
+function drop(route, address) {
+  const r = resolved.get(route.host)
+  if (r) r.list = r.list.filter((a) => a !== address)
+}
+
+// A connection the target refuses (a replica stopping, its container gone) is tried on the next address before
+// the client notices: nothing of the client's has been sent yet (the client is paused until one connects). A
+// task that is gone may not answer at all (no ARP reply on an overlay network): a connect gives up after a second.
+const CONNECT_MS = 1000
+
+/** Connect to one of the route's addresses, each tried once (and a fresh lookup once); done(socket, address) or done(). */
+function connectTarget(route, socketOptions, done, tried = new Set(), looked = false) {
+  withTarget(
+    route,
+    (to) => {
+      if (!to) {
+        if (tried.size > 0 && !looked && !host) {
+          resolved.delete(route.host)
+          return connectTarget(route, socketOptions, done, tried, true)
+        }
+        return done(undefined)
+      }
+      tried.add(to)
+      const upstream = net.connect({...socketOptions(() => upstream), host: to, port: route.port})
+      const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), CONNECT_MS)
+      const failed = () => {
+        clearTimeout(timer)
+        drop(route, to)
+        connectTarget(route, socketOptions, done, tried, looked)
+      }
+      upstream.once('error', failed)
+      upstream.once('connect', () => {
+        clearTimeout(timer)
+        upstream.removeListener('error', failed)
+        done(upstream, to)
+      })
+    },
+    tried,
+  )
 }
 
 // ---- tcp routes -------------------------------------------------------------------------------------
@@ -115,14 +158,18 @@ function relay(from, to, buffer, n) {
 
 function forward(route, client) {
   client.on('error', () => client.destroy())
-  withTarget(route, (to) => {
-    if (!to || client.destroyed) return client.destroy()
-    pipeTo(route, client, to)
+  client.pause()
+  const options = (self) => ({allowHalfOpen: true, onread: {buffer: Buffer.allocUnsafe(BUFFER), callback: (n, buffer) => relay(self(), client, buffer, n)}})
+  connectTarget(route, options, (upstream, to) => {
+    if (!upstream || client.destroyed) {
+      upstream?.destroy()
+      return client.destroy()
+    }
+    pipeTo(route, client, upstream, to)
   })
 }
 
-function pipeTo(route, client, to) {
-  const upstream = net.connect({host: to, port: route.port, allowHalfOpen: true, onread: {buffer: Buffer.allocUnsafe(BUFFER), callback: (n, buffer) => relay(upstream, client, buffer, n)}})
+function pipeTo(route, client, upstream, to) {
   open.set(client, {upstream, target: to, route})
   const close = () => {
     client.destroy()
@@ -143,6 +190,7 @@ function pipeTo(route, client, to) {
   upstream.on('end', () => client.end())
   client.on('error', close).on('close', close)
   upstream.on('error', close).on('close', () => (client.writableLength > 0 ? client.end() : close()))
+  client.resume()
 }
 
 // ---- https routes: TLS ends here, HTTP to the app ---------------------------------------------------
@@ -271,15 +319,15 @@ function requestStream(route, client, write) {
 
 function httpsForward(route, client) {
   client.on('error', () => client.destroy())
-  withTarget(route, (to) => {
-    if (client.destroyed) return
-    if (!to) {
+  client.pause()
+  connectTarget(route, () => ({}), (upstream, to) => {
+    if (client.destroyed) return upstream?.destroy()
+    if (!upstream) {
       const text = `berth door: no running ${route.service} behind this port\n`
       return client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`)
     }
     // The answers are written to the TLS socket as they come (it encrypts them into its own buffers, so no
     // read buffer is reused under it as on the tcp route).
-    const upstream = net.connect({host: to, port: route.port})
     upstream.setNoDelay(true)
     upstream.on('data', (chunk) => {
       if (!client.write(chunk)) {
@@ -306,6 +354,7 @@ function httpsForward(route, client) {
     upstream.on('end', () => client.end())
     client.on('close', close)
     upstream.on('error', close).on('close', () => (client.writableLength > 0 ? client.end() : close()))
+    client.resume()
   })
 }
 

@@ -72,6 +72,9 @@ async function judge(stack: string, s: SwarmServiceStatus, earlierUpdate: string
   }
   const counts = `${s.running}/${s.wanted} running`
   if (update && update.state !== 'completed') return `${counts}, ${update.state.replace('_', ' ')}`
+  // Swarm calls an update complete when the last new task runs; an old one may still be finishing its requests.
+  const old = mine.filter((t) => t.state === 'running' && t.specKey !== s.specKey).length
+  if (old > 0 && s.running >= s.wanted) return `${counts}, ${old} of the previous version stopping`
   return s.running >= s.wanted ? `converged: ${counts}` : counts
 }
 

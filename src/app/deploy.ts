@@ -10,6 +10,7 @@ import {parseEnvFile} from '../core/env-file.js'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {clone} from '../core/merge.js'
 import {LABEL} from '../core/naming.js'
+import {SWARM_DOOR} from '../core/swarm.js'
 
 /** The id of the image a built service runs (on its tasks' containers). */
 export const IMAGE_ID_LABEL = 'dev.berth.image-id'
@@ -80,7 +81,8 @@ async function deployStack(project: Project, options: DeployOptions, deps: Deps)
     stack: rendered.stack.name,
     first,
     images,
-    services: rendered.stack.services.map((s) => ({name: s.name, image: s.image, replicas: s.replicas, ports: s.ports.map((p) => p.published)})),
+    // The door's ports are its services' (listed with them).
+    services: rendered.stack.services.map((s) => ({name: s.name, image: s.image, replicas: s.replicas, ports: s.name === SWARM_DOOR ? [] : s.ports.map((p) => p.published)})),
   }
 }
 

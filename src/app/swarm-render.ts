@@ -9,6 +9,7 @@ import {OUTPUT_DIR} from '../core/naming.js'
 import type {RenderResult} from '../core/render.js'
 import {stackYamlText} from '../core/swarm-yaml.js'
 import {swarmStack, type SwarmStack} from '../core/swarm.js'
+import {doorImage} from './door/routing.js'
 import type {Project} from './project.js'
 import {renderProject, type RenderDeps} from './render.js'
 
@@ -33,6 +34,7 @@ export async function renderSwarm(project: Project, env: string, deps: RenderDep
     branch: project.ctx.branch,
     publishMode: project.stack.value.swarm?.publish,
     endpointMode: project.stack.value.swarm?.endpoint_mode,
+    ...(project.stack.value.swarm?.publish === 'door' ? {door: {image: doorImage(project, deps.env), script: deps.install.runtimeScript('door.cjs')}} : {}),
     envFiles,
     locate: (service) => (project.stack.value.services[service] ? src.locateKey(['services', service]) : undefined),
   })

@@ -112,7 +112,7 @@ export interface StackFile {
   registry?: string
   bind?: string
   /** The Swarm target (render --target swarm, deploy). */
-  swarm?: {publish?: 'ingress' | 'host'; endpoint_mode?: 'vip' | 'dnsrr'}
+  swarm?: {publish?: 'ingress' | 'host' | 'door'; endpoint_mode?: 'vip' | 'dnsrr'}
   services: Record<string, ServiceSpec>
   environments?: Record<string, EnvironmentSpec>
   compose?: Record<string, unknown>

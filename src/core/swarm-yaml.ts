@@ -1,7 +1,7 @@
 /** The stack file's text: a generated header, then the stack model serialised like the Compose file. */
 import path from 'node:path'
 import {composeBody} from './compose-yaml.js'
-import type {SwarmStack} from './swarm.js'
+import {SWARM_DOOR, type SwarmStack} from './swarm.js'
 
 export function stackYamlText(stackFile: string, env: string, branch: string | null, stack: SwarmStack): string {
   const header = [
@@ -9,7 +9,7 @@ export function stackYamlText(stackFile: string, env: string, branch: string | n
     'Do not edit: change berth.yml or a template and run `berth render --target swarm` again.',
     `Deploy it with berth deploy ${env}; stack ${stack.name}.`,
   ]
-  const published = stack.services.flatMap((s) => s.ports.map((p) => `  ${p.published} -> ${s.name}:${p.target} (${p.mode})`))
+  const published = stack.services.filter((s) => s.name !== SWARM_DOOR).flatMap((s) => s.ports.map((p) => `  ${p.published} -> ${s.name}:${p.target} (${p.mode === 'door' ? `${SWARM_DOOR}, host mode` : p.mode})`))
   if (published.length > 0) {
     header.push('Swarm publishes these ports on every address of every node (it cannot bind one address):')
     header.push(...published)

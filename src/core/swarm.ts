@@ -15,7 +15,9 @@ import {branchId, LABEL, projectSlug, shortHash, slug} from './naming.js'
 import type {RenderResult} from './render.js'
 
 export const STACK_FORMAT = '3.9'
-export type PublishMode = 'ingress' | 'host'
+export type PublishMode = 'ingress' | 'host' | 'door'
+/** The stack's front door service (swarm.publish: door). */
+export const SWARM_DOOR = 'berth-door'
 
 export interface SwarmOptions {
   /** berth.yml's `name`. */
@@ -25,6 +27,8 @@ export interface SwarmOptions {
   publishMode?: PublishMode
   /** berth.yml `swarm.endpoint_mode` (vip by default: Swarm's own). */
   endpointMode?: 'vip' | 'dnsrr'
+  /** swarm.publish: door: the door's image (after the image map) and its program (runtime/door.cjs). */
+  door?: {image: string; script: string}
   /** Each env_file of the model (absolute path, as written there) read into KEY -> value. */
   envFiles?: Record<string, Record<string, string>>
   /** Where a service is set in berth.yml (for error positions). */
@@ -37,6 +41,7 @@ export interface SwarmService {
   /** The image is built from the service's build: and tagged `image` (berth deploy builds it). */
   built: boolean
   replicas: number
+  /** Published by the stack (ingress, host), or through its door (door: the door's own ports are host mode). */
   ports: Array<{published: number; target: number; mode: PublishMode}>
 }
 
@@ -85,20 +90,60 @@ export function swarmStack(result: RenderResult, options: SwarmOptions): SwarmSt
     checkName(result.project, name, options)
     const {image, built} = serviceImage(name, service, berthServices.has(name), result, options)
     checkMounts(name, service, result, options)
-    const ports = publishedPorts(name, result, options.publishMode ?? 'ingress')
+    const mode = options.publishMode ?? 'ingress'
+    const ports = publishedPorts(name, result, mode)
     const replicas = wantedReplicas(service)
     const hasData = result.volumes.some((v) => v.service === name && v.kind === 'data')
     // Host-mode ports: a new task cannot take the port while the old one holds it on the node (stop-first).
-    const swarmService = toSwarmService(service, image, ports, replicas, hasData || ports.some((p) => p.mode === 'host'), hasData, options.endpointMode)
+    // Through the door, a service holds no port: its new task starts before the old one stops.
+    const own = mode === 'door' ? [] : ports
+    const swarmService = toSwarmService(service, image, own, replicas, hasData || own.some((p) => p.mode === 'host'), hasData, options.endpointMode)
     addSecrets(name, swarmService, service, options, out, topSecrets)
     services[name] = swarmService
     out.services.push({name, image, built, replicas, ports})
   }
+  if ((options.publishMode ?? 'ingress') === 'door') addDoor(out, services, options)
   const model: Record<string, unknown> = {version: STACK_FORMAT, services, networks: overlayNetworks(source.networks)}
   if (isPlainObject(source.volumes) && Object.keys(source.volumes).length > 0) model.volumes = clone(source.volumes)
   if (Object.keys(topSecrets).length > 0) model.secrets = topSecrets
   out.model = model
   return out
+}
+
+/**
+ * swarm.publish: door. berth's front door (runtime/door.cjs) as a global service of the stack: one task per node
+ * holds the published ports in host mode and passes each connection to a task of the service, found by the
+ * swarm's DNS (tasks.SERVICE: every running task, whatever the endpoint mode; looked up again each second), a
+ * refusing or vanished task skipped for the next. The services publish nothing, so their updates start the new
+ * task before the old one stops: no request fails during a rolling update, and no IPVS (routing mesh) is needed.
+ */
+function addDoor(out: SwarmStack, services: Record<string, unknown>, options: SwarmOptions): void {
+  const routed = out.services.flatMap((s) => s.ports.map((p) => ({listen: p.published, service: s.name, host: `tasks.${out.name}_${s.name}`, port: p.target})))
+  if (routed.length === 0) return
+  if (!options.door) throw new Error('swarm.publish: door needs the door\'s image and program')
+  if (SWARM_DOOR in services) {
+    throw new ConfigError(`service "${SWARM_DOOR}": the name is berth's front door in a swarm (swarm.publish: door)`, options.locate?.(SWARM_DOOR), {hints: ['Rename the service.']})
+  }
+  checkName(out.name, SWARM_DOOR, options)
+  const routes = routed.sort((a, b) => a.listen - b.listen)
+  const labels = {[LABEL.project]: options.projectName, [LABEL.role]: 'swarm-door'}
+  services[SWARM_DOOR] = {
+    image: options.door.image,
+    // The stack file is interpolated by the docker CLI: the program's own $ are escaped.
+    command: ['node', '-e', options.door.script.replace(/\$/g, '$$$$')],
+    environment: {BERTH_DOOR_ROUTES: JSON.stringify(routes)},
+    labels,
+    ports: routes.map((r) => ({target: r.listen, published: r.listen, protocol: 'tcp', mode: 'host'})),
+    deploy: {
+      mode: 'global',
+      labels,
+      // It holds the host ports: the old door goes first (it changes only when the routes do).
+      update_config: {parallelism: 1, delay: '0s', order: 'stop-first', failure_action: 'rollback', monitor: '5s', max_failure_ratio: 0},
+      rollback_config: {parallelism: 1, delay: '0s', order: 'stop-first', failure_action: 'pause', monitor: '5s'},
+      restart_policy: {condition: 'any', delay: '1s', window: '10s'},
+    },
+  }
+  out.services.push({name: SWARM_DOOR, image: options.door.image, built: false, replicas: 1, ports: routes.map((r) => ({published: r.listen, target: r.listen, mode: 'host' as const}))})
 }
 
 function checkName(stack: string, service: string, options: SwarmOptions): void {

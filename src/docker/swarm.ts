@@ -62,7 +62,8 @@ export class SwarmCli implements SwarmPort {
         id: s.ID ?? '',
         name: (spec.Name ?? '').replace(`${stack}_`, ''),
         image,
-        wanted: spec.Mode?.Replicated?.Replicas ?? 0,
+        // A global service wants a task per eligible node: those Swarm has scheduled (one at least).
+        wanted: spec.Mode?.Global ? Math.max(1, tasks.filter((t) => t.service === s.ID && t.desired === 'running').length) : (spec.Mode?.Replicated?.Replicas ?? 0),
         running,
         ...(update?.State ? {update: {state: update.State, startedAt: update.StartedAt, message: update.Message}} : {}),
         ports: (s.Endpoint?.Ports ?? []).map((p) => ({published: p.PublishedPort ?? 0, target: p.TargetPort ?? 0, mode: String(p.PublishMode ?? 'ingress')})),

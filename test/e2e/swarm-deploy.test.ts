@@ -4,7 +4,8 @@
 //
 // This engine's kernel has no IPVS (no /proc/net/ip_vs): Swarm's virtual IPs and its ingress routing mesh
 // do not answer here (EHOSTUNREACH, measured). The fixture asks for what works without them:
-// swarm.publish: host and swarm.endpoint_mode: dnsrr.
+// swarm.publish: door (berth's door as a global service holds the port in host mode and finds the tasks by
+// DNS) and swarm.endpoint_mode: dnsrr; the refusals test uses publish: host.
 import {execFileSync} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -31,6 +32,7 @@ afterAll(() => {
 }, 60_000)
 
 const SWARM = {publish: 'host', endpoint_mode: 'dnsrr'}
+const SWARM_DOOR = {publish: 'door', endpoint_mode: 'dnsrr'}
 
 function stackServices(fx: TestStack): string[] {
   return docker(['service', 'ls', '--filter', `label=dev.berth.project=${fx.name}`, '--format', '{{.Name}}']).split('\n').filter(Boolean)
@@ -68,10 +70,8 @@ describe('berth deploy on a single-node swarm', () => {
     const fx = await fixtures.stack('shop', {
       prefix: 't-swarm',
       edit: (doc) => {
-        doc.set('swarm', SWARM)
+        doc.set('swarm', SWARM_DOOR)
         doc.setIn(['services', 'web', 'env_file'], 'web.env')
-        // host-mode ports (no routing mesh on this kernel): one web task on this one node
-        doc.setIn(['environments', 'stage', 'defaults', 'replicas'], 1)
       },
     })
     undeployLater(fx)
@@ -84,7 +84,8 @@ describe('berth deploy on a single-node swarm', () => {
 
     const first = await fx.ok(['deploy', 'stage', '--timeout', '180'], {env})
     expect(first.stderr).toContain('Single-node swarm: the services run the images on this engine')
-    expect(first.stderr).toMatch(/web: converged: 1\/1 running/)
+    expect(first.stderr).toMatch(/web: converged: 2\/2 running/)
+    expect(first.stderr).toMatch(/berth-door: converged: 1\/1 running/)
     expect(await stats(url)).toMatchObject({deployEnv: 'STAGE', visits: 1})
     // The env file's secret-looking value is a Swarm secret, never in the stack file or the service's spec.
     const stack = status0(first.stdout)
@@ -94,7 +95,7 @@ describe('berth deploy on a single-node swarm', () => {
     expect(docker(['exec', web, 'cat', '/run/secrets/API_TOKEN'])).toBe(secret)
     expect(docker(['exec', web, 'printenv', 'API_TOKEN_FILE', 'LOG_FORMAT'])).toBe('/run/secrets/API_TOKEN\njson')
     const status = JSON.parse((await fx.ok(['deploy', 'status', 'stage', '--json'], {env})).stdout)
-    expect(status.stacks[0].services.map((s: {service: string; running: number; wanted: number}) => `${s.service} ${s.running}/${s.wanted}`)).toEqual(['cache 1/1', 'db 1/1', 'web 1/1'])
+    expect(status.stacks[0].services.map((s: {service: string; running: number; wanted: number}) => `${s.service} ${s.running}/${s.wanted}`)).toEqual(['berth-door 1/1', 'cache 1/1', 'db 1/1', 'web 2/2'])
 
     // A changed env value: an update, which converges on the new value; the data stays.
     edit(fx, (doc) => doc.setIn(['environments', 'stage', 'services', 'web', 'env', 'DEPLOY_ENV'], 'STAGE2'))
@@ -105,14 +106,16 @@ describe('berth deploy on a single-node swarm', () => {
     const after = await stats(url)
     expect(after.deployEnv).toBe('STAGE2')
     expect(after.visits).toBeGreaterThan(counted.ok) // the same database
-    // Host-mode ports (no routing mesh here) update stop-first: the count of failed requests is reported.
-    console.info(`rolling update: ${counted.ok} requests answered, ${counted.failed} failed (host-mode ports, stop-first)`)
+    // Through the door, the web tasks are replaced one by one, each new one first: no request failed.
+    console.info(`rolling update through the door: ${counted.ok} requests answered, ${counted.failed} failed`)
+    expect(counted.ok).toBeGreaterThan(20)
+    expect(counted.failed, `${counted.failed} of ${counted.ok + counted.failed} requests failed during the rolling update: ${counted.reasons.join('; ')}`).toBe(0)
 
     // A broken version: Swarm rolls it back, berth says which task failed and its last log lines.
     edit(fx, (doc) => doc.setIn(['environments', 'stage', 'services', 'web', 'command'], ['node', '-e', 'console.error("boom: broken version"); process.exit(3)']))
     const broken = await fx.run(['deploy', 'stage', '--timeout', '180'], {env})
     expect(broken.code, broken.stderr).toBe(10)
-    expect(broken.stderr).toMatch(/berth: error: the update of web failed and was rolled back: task \w+ \(slot 1\) failed: task: non-zero exit \(3\)/)
+    expect(broken.stderr).toMatch(/berth: error: the update of web failed and was rolled back: task \w+ \(slot \d+\) failed: task: non-zero exit \(3\)/)
     expect(broken.stderr).toContain('boom: broken version')
     expect(await stats(url)).toMatchObject({deployEnv: 'STAGE2'})
 
@@ -178,18 +181,19 @@ describe('berth deploy on a single-node swarm', () => {
 })
 
 /** GET url every 50 ms (at most 4,000 requests) until stopped; answered and failed counted. */
-function requestLoop(url: string): {stop(): Promise<{ok: number; failed: number}>} {
+function requestLoop(url: string): {stop(): Promise<{ok: number; failed: number; reasons: string[]}>} {
   let running = true
-  const counts = {ok: 0, failed: 0}
+  const counts = {ok: 0, failed: 0, reasons: [] as string[]}
   const loop = (async () => {
     for (let i = 0; running && i < 4000; i++) {
       try {
         const r = await fetch(url, {signal: AbortSignal.timeout(5000)})
         await r.text()
         if (r.status === 200) counts.ok++
-        else counts.failed++
-      } catch {
+        else counts.failed++, counts.reasons.push(`HTTP ${r.status}`)
+      } catch (error) {
         counts.failed++
+        counts.reasons.push(String((error as Error & {cause?: Error}).cause?.message ?? error))
       }
       await new Promise((resolve) => setTimeout(resolve, 50))
     }

@@ -53,6 +53,16 @@ describe('converge', () => {
     expect(lines).toEqual(['  web: 1/1 running, updating', '  web: converged: 1/1 running'])
   })
 
+  it('a completed update waits for the previous version\'s tasks to stop (they may still be answering)', async () => {
+    const old = task({id: 'old0123456789ab', desired: 'shutdown', specKey: 'previous'})
+    const {deps, lines} = scripted([
+      {services: [service({running: 1, update: {state: 'completed', startedAt: 'now'}})], tasks: [old, task()]},
+      {services: [service({running: 1, update: {state: 'completed', startedAt: 'now'}})], tasks: [{...old, state: 'shutdown'}, task()]},
+    ])
+    await converge(STACK, [], {}, deps)
+    expect(lines).toEqual(['  web: 1/1 running, 1 of the previous version stopping', '  web: converged: 1/1 running'])
+  })
+
   it('a rolled-back update: which task failed, why, its last log lines (exit 10), once the previous version runs', async () => {
     const failed = task({id: 'bad0123456789ab', state: 'failed', desired: 'shutdown', error: 'task: non-zero exit (3)', specKey: 'broken', at: '2026-01-01T00:00:09Z'})
     const {deps, lines} = scripted([

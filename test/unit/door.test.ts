@@ -147,3 +147,32 @@ describe('health checks run by berth after a resume', () => {
     expect(healthArgv(undefined)).toBeUndefined()
   })
 })
+
+describe('the front door forwarder with a replica that refuses', () => {
+  it('passes each connection to a replica that answers, the client never seeing the refusal', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-door-'))
+    const table = path.join(dir, 'table.json')
+    // Two replicas on one port; only 127.0.0.1's listens (127.0.0.2's is stopping: connections refused).
+    const port = await freePort()
+    const live = net.createServer((s) => s.on('data', (d) => s.write(`live:${d}`)))
+    await new Promise<void>((r) => live.listen(port, '127.0.0.1', () => r()))
+    writeFileSync(table, JSON.stringify({web: ['127.0.0.2', '127.0.0.1']}))
+    const listen = await freePort()
+    const door = spawn(process.execPath, [DOOR], {
+      env: {...process.env, BERTH_DOOR_MODE: 'host', BERTH_DOOR_TABLE: table, BERTH_DOOR_ROUTES: JSON.stringify([{listen, bind: '127.0.0.1', service: 'web', host: 'berth-route-web', port}])},
+      stdio: 'ignore',
+    })
+    try {
+      // Round-robin would send every other connection to the refusing replica: each is answered.
+      for (const n of [1, 2, 3, 4]) {
+        const s = await connect(listen)
+        expect(await reply(s, `r${n}`)).toBe(`live:r${n}`)
+        s.destroy()
+      }
+    } finally {
+      door.kill('SIGTERM')
+      live.close()
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})

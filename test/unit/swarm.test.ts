@@ -94,6 +94,29 @@ describe('render --target swarm', () => {
     expect(s.model.networks).toMatchObject({default: {driver: 'overlay'}})
   })
 
+  it('publish: door: a global door service holds the ports in host mode; the services publish none and update start-first', () => {
+    const door = {image: 'local/node:20', script: 'const a = `${1}`; console.log(a)'}
+    const s = stage(SHOP, {publishMode: 'door', door})
+    expect(svc(s, 'web').ports).toBeUndefined()
+    expect(svc(s, 'web').deploy.update_config.order).toBe('start-first') // no port to hold: the new task first
+    expect(svc(s, 'db').deploy.update_config.order).toBe('stop-first') // still one database on its data
+    const d = svc(s, 'berth-door')
+    expect(d.image).toBe('local/node:20')
+    expect(d.deploy.mode).toBe('global')
+    expect(d.ports).toEqual([{target: 28000, published: 28000, protocol: 'tcp', mode: 'host'}])
+    // It finds the tasks by the swarm's DNS, whatever the endpoint mode.
+    expect(JSON.parse(d.environment.BERTH_DOOR_ROUTES)).toEqual([{listen: 28000, service: 'web', host: `tasks.${s.name}_web`, port: 8000}])
+    // The program's $ are escaped for the docker CLI's interpolation.
+    expect(d.command).toEqual(['node', '-e', 'const a = `$${1}`; console.log(a)'])
+    expect(s.services.find((x) => x.name === 'berth-door')).toMatchObject({replicas: 1, built: false})
+    const text = stackYamlText('/repo/berth.yml', 'stage', 'main', s)
+    expect(text).toContain('#   28000 -> web:8000 (berth-door, host mode)')
+    expect(text).not.toMatch(/28000 -> berth-door/)
+    // A service of that name would be shadowed: refused.
+    const clash = SHOP.replace('  cache:\n', '  berth-door:\n    image: x:1\n  cache:\n')
+    expect(thrown(() => stage(clash, {publishMode: 'door', door})).message).toMatch(/service "berth-door": the name is berth's front door/)
+  })
+
   it('keeps named volumes external with berth names, made by deploy', () => {
     const s = stage()
     const volumes = s.model.volumes as Record<string, Svc>

@@ -26,7 +26,13 @@ const html = (s) => `<!doctype html><meta charset="utf-8"><title>shop</title>
 <p>Redis: <strong id="hits">${s.hits}</strong> hits counted.</p>
 <p><small>NODE_ENV=${s.nodeEnv} DEPLOY_ENV=${s.deployEnv}</small></p>\n`
 
+// Stopping (SIGTERM: a rolling update, berth down): every answer says Connection: close for a moment, so a
+// client's kept-alive connection is not closed under a request it is sending; new connections still answered.
+let closing = false
+const DRAIN_MS = process.env.NODE_ENV === 'development' ? 0 : 1000
+
 const server = http.createServer(async (req, res) => {
+  if (closing) res.setHeader('connection', 'close')
   try {
     if (req.url === '/health') {
       await db.query('SELECT 1')
@@ -49,6 +55,10 @@ await cache.connect()
 await migrate()
 server.listen(port, '0.0.0.0', () => console.log(`shop listening on :${port} (NODE_ENV=${process.env.NODE_ENV})`))
 
-const stop = () => server.close(() => Promise.allSettled([db.end(), cache.quit()]).then(() => process.exit(0)))
+const stop = () => {
+  if (closing) return
+  closing = true
+  setTimeout(() => server.close(() => Promise.allSettled([db.end(), cache.quit()]).then(() => process.exit(0))), DRAIN_MS)
+}
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
