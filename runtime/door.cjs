@@ -9,6 +9,12 @@
 //   {service: [addresses on the door network, one per replica]} to BERTH_DOOR_TABLE and sends SIGHUP; it is
 //   read again then.
 //
+// - in a swarm (swarm.publish: door), it is a global service of the stack in published mode; a route's host is
+//   tasks.STACK_SERVICE, which the swarm's DNS answers with every running task.
+//
+// A target that refuses a connection (a replica stopping) or does not answer within a second (a task gone) is
+// skipped and the next one tried, before a byte of the client's is sent: the client does not notice.
+//
 // Three kinds of route:
 // - tcp (default): bytes both ways, a new connection to the next replica each time.
 // - https: TLS ends here (BERTH_DOOR_TLS_CERT/KEY, a certificate from berth's local CA); each connection goes
