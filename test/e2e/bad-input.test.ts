@@ -98,6 +98,13 @@ describe('bad input', () => {
     await expectNothingChanged(fx)
   })
 
+  it.each([['-n', 'abc'], ['--tail', '-5']])('logs %s %s: not a number of lines, one usage line (exit 2)', async (flag, value) => {
+    fx = await stackFixture('shop')
+    const r = await berth(['logs', flag, value], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 2, new RegExp(`^berth: error: --tail "${value}" is not a number of lines`))
+    await expectNothingChanged(fx)
+  })
+
   it('schema violation: what was expected, where', async () => {
     fx = await stackFixture('shop')
     editStack(fx, (t) => t.replace('    port: 8000\n', '    port: eighty\n'))
