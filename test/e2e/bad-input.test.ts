@@ -113,6 +113,14 @@ describe('bad input', () => {
     await expectNothingChanged(fx)
   })
 
+  it('an environment variable name with a leading digit: its key, file:line:col', async () => {
+    fx = await stackFixture('shop')
+    editStack(fx, (t) => t.replace('      REDIS_URL: redis://cache:6379\n', '      REDIS_URL: redis://cache:6379\n      1BAD: x\n'))
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 3, /^berth: error: berth\.yml:\d+:7: invalid environment variable name "1BAD" in services\.web\.env: /)
+    await expectNothingChanged(fx)
+  })
+
   it('unknown template: lists the known ones', async () => {
     fx = await stackFixture('shop')
     editStack(fx, (t) => t.replace('template: redis', 'template: rediss'))
