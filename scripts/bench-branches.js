@@ -7,54 +7,14 @@
 //           berth resumes B kept warm (paused) behind the front door; the baseline recreates it.
 //   clone:  `berth volumes clone` (BERTH_CLONE=copy) of a 30,000-file volume with a 50 MB file (BENCH_CLONE_BIG_MB), against a raw `tar | tar` between the same two
 //           volumes in one helper container; ratio = throughput berth / baseline, target >= 0.8.
-import {execFile} from 'node:child_process'
-import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
+import {rmSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = path.join(ROOT, 'bin', 'run.js')
-const IMAGE_MAP = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
-const HELPER = 'local/debian:bookworm'
-
-function run(file, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options}, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${stderr || error.message}`))
-      else resolve(stdout)
-    })
-  })
-}
-
-async function timed(fn) {
-  const t = process.hrtime.bigint()
-  await fn()
-  return Number(process.hrtime.bigint() - t) / 1e9
-}
-
-/** What a long row is doing now, on stderr (the rows themselves go to stdout). */
-const progress = (text) => process.stderr.write(`bench: ${text}\n`)
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const round = (x) => Math.round(x * 1000) / 1000
-
-async function removeProject(name) {
-  const label = `label=dev.berth.project=${name}`
-  const ids = (await run('docker', ['ps', '-aq', '--filter', label])).split('\n').filter(Boolean)
-  if (ids.length) await run('docker', ['rm', '-f', ...ids])
-  const nets = (await run('docker', ['network', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean)
-  if (nets.length) await run('docker', ['network', 'rm', ...nets])
-  const vols = (await run('docker', ['volume', 'ls', '-q', '--filter', label])).split('\n').filter(Boolean)
-  if (vols.length) await run('docker', ['volume', 'rm', '-f', ...vols])
-}
+import {CLI, copyExample, HELPER, IMAGE_MAP, median, progress, removeProject, round, run, timed} from './bench-lib.js'
 
 function fixture(prefix) {
   const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`
-  const dir = mkdtempSync(path.join(os.tmpdir(), `berth-bench-${name}-`))
-  cpSync(path.join(ROOT, 'stacks', 'shop'), dir, {recursive: true, filter: (src) => !/[/\\](node_modules|\.berth)$/.test(src)})
-  const file = path.join(dir, 'berth.yml')
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: .*$/m, `name: ${name}`))
+  const dir = copyExample(name)
   const offset = 2000 + Math.floor(Math.random() * 200) * 100
   const env = {...process.env, BERTH_IMAGE_MAP: IMAGE_MAP, BERTH_PORT_OFFSET: String(offset), NO_COLOR: '1', BERTH_STATE_DIR: path.join(dir, '.state'), BERTH_CONFIG: '/nonexistent'}
   return {name, dir, env}

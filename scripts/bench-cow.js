@@ -10,46 +10,15 @@
 // cow-size and cow-vs-tar come from one measurement (the 1 GB base is filled once), whichever row runs first.
 // BENCH_COW_RUNS (3), BENCH_COW_ROWS (1,000,000 rows of ~1 kB: ~1 GB), BENCH_PGBENCH_RUNS (3),
 // BENCH_PGBENCH_SECONDS (10) change the sizes. Every container and volume is removed afterwards (by project label).
-import {execFile} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {CLI, HELPER, IMAGE_MAP, median, progress, removeProject, round, run as runCommand, timed} from './bench-lib.js'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = path.join(ROOT, 'bin', 'run.js')
-const IMAGE_MAP = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
-const HELPER = 'local/debian:bookworm'
-
-function run(file, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options}, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${(stderr || error.message).trim().split('\n').slice(-3).join(' / ')}`))
-      else resolve(stdout)
-    })
-  })
-}
-
-async function timed(fn) {
-  const t = process.hrtime.bigint()
-  await fn()
-  return Number(process.hrtime.bigint() - t) / 1e9
-}
-
-const progress = (text) => process.stderr.write(`bench: ${text}\n`)
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const round = (x) => Math.round(x * 1000) / 1000
+/** A command's stdout; its error keeps the last 3 lines of its stderr. */
+const run = (file, args, options = {}) => runCommand(file, args, {errorLines: 3, ...options})
 const ids = async (args) => (await run('docker', args)).split('\n').filter(Boolean)
-
-async function removeProject(name) {
-  const label = `label=dev.berth.project=${name}`
-  const c = await ids(['ps', '-aq', '--filter', label])
-  if (c.length) await run('docker', ['rm', '-f', ...c])
-  const n = await ids(['network', 'ls', '-q', '--filter', label])
-  if (n.length) await run('docker', ['network', 'rm', ...n])
-  const v = await ids(['volume', 'ls', '-q', '--filter', label])
-  if (v.length) await run('docker', ['volume', 'rm', '-f', ...v])
-}
 
 /** A db-only project in a temp git repository, with its own state folder and port offset. */
 async function dbProject(prefix, extra = {}) {

@@ -12,12 +12,10 @@ import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {CLI, median, ROOT} from './bench-lib.js'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = path.join(ROOT, 'bin', 'run.js')
 const IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7'
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 function run(file, args, options) {
   return new Promise((resolve, reject) => execFile(file, args, {encoding: 'utf8', maxBuffer: 1 << 26, ...options}, (e, stdout, stderr) => (e ? reject(new Error(`${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout))))

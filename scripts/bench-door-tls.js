@@ -14,10 +14,9 @@ import https from 'node:https'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {CLI} from './bench-lib.js'
 import {cleanup, freePort, median, reachable, run, SERVER} from './bench-door.js'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = path.join(ROOT, 'bin', 'run.js')
 const IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
 const IMAGE = 'local/node:20'
 const PORT = 8000

@@ -19,15 +19,14 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {CLI, median} from './bench-lib.js'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = path.join(ROOT, 'bin', 'run.js')
 const IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
 const IMAGE = 'local/node:20'
 const PORT = 8000
 const DOWNLOAD_MB = 100
 
-export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+export {median}
 
 // The server: "/" answers "ok" (keep-alive), "/big" streams DOWNLOAD_MB MB in 64 KB chunks.
 export const SERVER = `const http = require('node:http')

@@ -9,15 +9,13 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {stringify} from 'yaml'
+import {CLI, median} from './bench-lib.js'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = path.join(root, 'bin/run.js')
 const RUNS = Number(process.env.BENCH_RUNS ?? 7)
 /** 100 bytes a line in berth.yml: 50,000 entries are 5 MB. */
 const ENTRIES = 50_000
 const LIMIT_S = 2
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 function time(file, args, options) {
   const t = process.hrtime.bigint()

@@ -6,16 +6,14 @@
 //   {id: 'door', description: 'front door: ...', run: fromModule('./bench-door.js', 'benchDoor')},
 // The module is imported only when its row runs.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {stringify} from 'yaml'
+import {CLI, copyExample, IMAGE_MAP, median, removeProjectSync, ROOT as root} from './bench-lib.js'
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-export const CLI = path.join(root, 'bin/run.js')
-const LOCAL = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
-export const env = {...process.env, BERTH_IMAGE_MAP: process.env.BERTH_IMAGE_MAP ?? LOCAL, NO_COLOR: '1'}
+export {CLI, median, root}
+export const env = {...process.env, BERTH_IMAGE_MAP: process.env.BERTH_IMAGE_MAP ?? IMAGE_MAP, NO_COLOR: '1'}
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
 
 export function time(file, args, options = {}) {
@@ -25,8 +23,6 @@ export function time(file, args, options = {}) {
   if (r.status !== 0 && !options.allowFail) throw new Error(`${file} ${args.join(' ')} exited ${r.status}`)
   return s
 }
-
-export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 /** Run two commands alternately n times; medians of each. */
 export function sideBySide(a, b, n = RUNS) {
@@ -96,10 +92,8 @@ function benchRender(cached) {
  * built by the first up, an unchanged tree (berth checks it needs no build; Compose builds nothing either).
  */
 function benchUp(envName = 'dev') {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-benchup-'))
-  cpSync(path.join(root, 'stacks/shop'), dir, {recursive: true, filter: (s) => !/node_modules|\.berth$/.test(s)})
   const name = envName === 'dev' ? `bench-up-${process.pid}` : `bench-up-${envName}-${process.pid}`
-  writeFileSync(path.join(dir, 'berth.yml'), readFileSync(path.join(dir, 'berth.yml'), 'utf8').replace(/^name: .*$/m, `name: ${name}`))
+  const dir = copyExample(name, 'berth-benchup-')
   const benv = {...env, BERTH_PORT_OFFSET: '33000', BERTH_BRANCH: 'main'}
   const berth = (...args) => spawnSync(process.execPath, [CLI, ...args], {cwd: dir, env: benv, encoding: 'utf8'})
   try {
@@ -140,16 +134,7 @@ function benchUp(envName = 'dev') {
     const what = envName === 'dev' ? 'berth up (example, warm)' : `berth up ${envName} (example, images built, unchanged tree)`
     return [row(`${what} vs docker compose up -d --wait`, median(tb), median(tr), 1.1)]
   } finally {
-    const label = `label=dev.berth.project=${name}`
-    const ids = (cmd) => execFileSync('docker', [...cmd, '--filter', label], {encoding: 'utf8'}).split('\n').filter(Boolean)
-    const c = ids(['ps', '-aq'])
-    if (c.length) spawnSync('docker', ['rm', '-f', ...c], {stdio: 'ignore'})
-    const nets = ids(['network', 'ls', '-q'])
-    if (nets.length) spawnSync('docker', ['network', 'rm', ...nets], {stdio: 'ignore'})
-    const v = ids(['volume', 'ls', '-q'])
-    if (v.length) spawnSync('docker', ['volume', 'rm', ...v], {stdio: 'ignore'})
-    const images = execFileSync('docker', ['image', 'ls', '-q', '--filter', `reference=berth/${name}-*`], {encoding: 'utf8'}).split('\n').filter(Boolean)
-    if (images.length) spawnSync('docker', ['image', 'rm', '-f', ...new Set(images)], {stdio: 'ignore'})
+    removeProjectSync(name, {images: true})
     rmSync(dir, {recursive: true, force: true})
   }
 }

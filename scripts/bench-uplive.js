@@ -4,35 +4,25 @@
 //                   on the same pseudo-terminal; ratio = live / quiet, target <= 1.02.
 //   start-interval: `docker compose up -d --wait` of berth's file for this engine (start_interval: 250ms on API
 //                   1.44+) against the same file without start_interval; ratio = with / without, target <= 0.7.
-import {execFileSync, spawnSync} from 'node:child_process'
-import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
+import {spawnSync} from 'node:child_process'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {CLI, env, median, root, row} from './bench-rows.js'
+import {copyExample, progress, removeProjectSync, seconds} from './bench-lib.js'
+import {CLI, env, median, row} from './bench-rows.js'
 
 const RUNS = Number(process.env.BENCH_UP_RUNS ?? 5)
-const progress = (text) => process.stderr.write(`bench: ${text}\n`)
 
 /** A copy of the example under its own name and ports, brought up once (volumes, door, images); its clean-up. */
 function example(tag) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `berth-bench-${tag}-`))
-  cpSync(path.join(root, 'stacks/shop'), dir, {recursive: true, filter: (s) => !/node_modules|\.berth$/.test(s)})
   const name = `bench-${tag}-${process.pid}`
-  writeFileSync(path.join(dir, 'berth.yml'), readFileSync(path.join(dir, 'berth.yml'), 'utf8').replace(/^name: .*$/m, `name: ${name}`))
+  const dir = copyExample(name, `berth-bench-${tag}-`)
   const benv = {...env, BERTH_PORT_OFFSET: tag === 'live' ? '33500' : '34000', BERTH_BRANCH: 'main'}
   const first = spawnSync(process.execPath, [CLI, 'up', '--json', '-q'], {cwd: dir, env: benv, encoding: 'utf8'})
   if (first.status !== 0) throw new Error(`berth up failed: ${first.stderr}`)
   const project = JSON.parse(first.stdout).stack
   const down = () => spawnSync('docker', ['compose', '-p', project, 'down'], {stdio: 'ignore'})
   const cleanup = () => {
-    const label = `label=dev.berth.project=${name}`
-    const ids = (cmd) => execFileSync('docker', [...cmd, '--filter', label], {encoding: 'utf8'}).split('\n').filter(Boolean)
-    const c = ids(['ps', '-aq'])
-    if (c.length) spawnSync('docker', ['rm', '-f', ...c], {stdio: 'ignore'})
-    const nets = ids(['network', 'ls', '-q'])
-    if (nets.length) spawnSync('docker', ['network', 'rm', ...nets], {stdio: 'ignore'})
-    const v = ids(['volume', 'ls', '-q'])
-    if (v.length) spawnSync('docker', ['volume', 'rm', ...v], {stdio: 'ignore'})
+    removeProjectSync(name)
     rmSync(dir, {recursive: true, force: true})
   }
   return {dir, benv, project, down, cleanup}
@@ -51,12 +41,6 @@ function alternate(down, a, b) {
     }
   }
   return [median(ta), median(tb)]
-}
-
-function seconds(fn) {
-  const t = process.hrtime.bigint()
-  fn()
-  return Number(process.hrtime.bigint() - t) / 1e9
 }
 
 /** A shell word for script(1)'s command line (paths of this checkout and fixed flags only). */

@@ -18,12 +18,22 @@ async function stackWith(project: Project, env: string, services: string[], deps
   return result
 }
 
+/** --tail's value as Compose takes it: a whole number of lines (0 or more) or "all"; anything else is a usage error. */
+export function tailLines(tail: string): string {
+  if (tail === 'all' || /^\d+$/.test(tail)) return tail
+  throw new BerthError(`--tail ${JSON.stringify(tail)} is not a number of lines: give a whole number (0 or more) or "all"`, {
+    exitCode: ExitCode.USAGE,
+    hints: ['berth logs web --tail 100', 'berth logs --tail all'],
+  })
+}
+
 /** berth logs; `plain`: the output is not a terminal (a pipe, a file), so it carries no terminal control codes. */
 export async function logs(project: Project, options: {env: string; services: string[]; follow?: boolean; tail?: string; timestamps?: boolean; plain?: boolean}, deps: PassDeps): Promise<number> {
+  const tail = options.tail === undefined ? undefined : tailLines(options.tail)
   const result = await stackWith(project, options.env, options.services, deps)
   const args = ['logs', '--no-color']
   if (options.follow) args.push('--follow')
-  if (options.tail) args.push('--tail', options.tail)
+  if (tail !== undefined) args.push('--tail', tail)
   if (options.timestamps) args.push('--timestamps')
   return deps.compose.passthrough({project: result.project}, [...args, ...options.services], {plain: options.plain})
 }

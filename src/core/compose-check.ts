@@ -4,7 +4,7 @@
  * fragments; a few it lets through (a restart policy the engine refuses at `up`) are checked here.
  */
 import {ConfigError, type SourcePos} from './errors.js'
-import {isPlainObject} from './merge.js'
+import {hasPath, isPlainObject} from './merge.js'
 import type {StackFile} from './model.js'
 import type {PathSegment, SourceDoc} from './source.js'
 
@@ -63,15 +63,6 @@ export function parseComposeComplaint(stderr: string): ModelProblem | undefined 
   return first ? {path: [], message: first.replace(/^validating [^:]+: /, '')} : undefined
 }
 
-function has(value: unknown, path: readonly PathSegment[]): boolean {
-  let current = value
-  for (const segment of path) {
-    if (!isPlainObject(current) || !(String(segment) in current)) return false
-    current = current[String(segment)]
-  }
-  return true
-}
-
 /**
  * The berth.yml place a key of the Compose model most likely came from: the raw `compose:` fragments
  * (the environment's, then the file's, then the service's own), then the service's berth keys.
@@ -88,7 +79,7 @@ export function originOf(file: StackFile, env: string, path: string[]): PathSegm
   } else {
     for (let n = path.length - 1; n >= 1; n--) candidates.push(['environments', env, 'compose', ...path.slice(0, n)], ['compose', ...path.slice(0, n)])
   }
-  return candidates.find((c) => has(file, c))
+  return candidates.find((c) => hasPath(file, c))
 }
 
 /** A problem in the rendered model as a berth.yml error (exit 3) at the line it came from, or at the generated file. */

@@ -8,6 +8,16 @@ export function isPlainObject(value: unknown): value is Plain {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
+/** Whether a path of keys leads to a value (set, even to null) through plain objects. */
+export function hasPath(value: unknown, path: ReadonlyArray<string | number>): boolean {
+  let current = value
+  for (const segment of path) {
+    if (!isPlainObject(current) || !(String(segment) in current)) return false
+    current = current[String(segment)]
+  }
+  return true
+}
+
 export function deepMerge<T extends Plain>(base: T, ...overlays: Array<Plain | undefined | null>): T {
   let out: Plain = clone(base)
   for (const overlay of overlays) {

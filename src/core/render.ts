@@ -4,134 +4,25 @@
  */
 import path from 'node:path'
 import {resolveBuild} from './build.js'
-import {doorName, doorSpec, type DoorSpec} from './door.js'
+import {doorName, doorSpec} from './door.js'
 import {ConfigError} from './errors.js'
 import {resolveEnvironment} from './environments.js'
 import {withStartInterval} from './healthcheck.js'
-import {addBuildSecrets, applyImageSource, namesRegistryImage, type RegistryImage} from './image-source.js'
+import {addBuildSecrets, applyImageSource, namesRegistryImage} from './image-source.js'
 import {resolveImage} from './images.js'
-import {clone, deepMerge, isPlainObject, mergeOwned} from './merge.js'
-import type {EnvironmentProfile, EnvironmentSpec, Mode, MountSpec, ServiceSpec, ServiceTemplate, StackContext, StackFile, VolumeKind, VolumeSpec} from './model.js'
-import {branchId, builtImageName, composeProjectName, escapeDollars, LABEL, volumeName} from './naming.js'
+import {clone, deepMerge, isPlainObject} from './merge.js'
+import type {EnvironmentProfile, Mode, ServiceSpec, StackFile} from './model.js'
+import {branchId, builtImageName, composeProjectName, escapeDollars, LABEL} from './naming.js'
 import {resolvePlaceholders, type Scope} from './placeholders.js'
+import {addSetup, otherMounts, renderVolumes} from './render-mounts.js'
+import {publishPorts} from './render-ports.js'
+import {DEFAULT_BIND, DEFAULT_TEMPLATE, type Located, type RenderRequest, type RenderResult, type ServiceRender, type StackRender} from './render-types.js'
 import {applySettings, checkSettings, effectiveSettings, isAppService, type SettingsRequest} from './runtime-settings.js'
-import type {PathSegment, SourceDoc} from './source.js'
-import {checkTemplateParams, extraPorts, templateConfigs} from './template-extras.js'
-import type {Loaded} from './templates.js'
+import type {PathSegment} from './source.js'
+import {checkTemplateParams, templateConfigs} from './template-extras.js'
 
-export const DEFAULT_TEMPLATE = 'generic'
-export const DEFAULT_BIND = '127.0.0.1'
-/** The Node inspector: this port in the container, published on 127.0.0.1 only, whatever `bind` says. */
-export const INSPECTOR_PORT = 9229
-export const INSPECTOR_BIND = '127.0.0.1'
-
-export interface RenderIO {
-  exists(absPath: string): boolean
-  /** A content hash of these files (a missing file hashes as missing). */
-  hashFiles(absPaths: string[]): string
-  /** A file's text (a Dockerfile: its stages and USER); without it Dockerfiles are not read. */
-  readText?(absPath: string): string
-}
-
-export interface RenderRequest {
-  stack: Loaded<StackFile>
-  templates: Map<string, Loaded<ServiceTemplate>>
-  profiles: Map<string, Loaded<EnvironmentSpec>>
-  env: string
-  ctx: StackContext
-  io: RenderIO
-}
-
-export interface PortBinding {
-  service: string
-  bind: string
-  host: number
-  container: number
-  /** https: the door terminates TLS and proxies HTTP to the container port; redirect: it answers 308 to `https`. */
-  role: 'app' | 'extra' | 'inspector' | 'https' | 'redirect'
-  /** A redirect's target: the https host port of the same service. */
-  https?: number
-}
-
-export interface RenderedVolume {
-  /** The Docker volume name. */
-  name: string
-  service: string
-  key: string
-  kind: VolumeKind
-  path: string
-  seed: 'base' | 'empty'
-  labels: Record<string, string>
-}
-
-export interface RenderedService {
-  name: string
-  template: string
-  role: 'app' | 'setup'
-  url?: string
-}
-
-export interface RenderResult {
-  project: string
-  env: EnvironmentProfile
-  compose: Record<string, unknown>
-  services: RenderedService[]
-  volumes: RenderedVolume[]
-  ports: PortBinding[]
-  /** The front door that publishes `ports` and forwards them to this stack while it is the active one. */
-  door: DoorSpec
-  /** Services with image_from: registry (prod mode), checked by up before anything starts. */
-  registryImages?: RegistryImage[]
-}
-
-interface Located {
-  spec: ServiceSpec
-  /** Where each field was last set in berth.yml (for error positions). */
-  where: (field: string) => PathSegment[]
-}
-
-function normalizeVolume(v: string | VolumeSpec): VolumeSpec {
-  return typeof v === 'string' ? {path: v} : v
-}
-
-/** What every service's render reads, and what the stack's render collects. */
-interface StackRender {
-  req: RenderRequest
-  file: StackFile
-  src: SourceDoc
-  env: EnvironmentProfile
-  mode: Mode
-  project: string
-  bind: string
-  door: string
-  imageOptions: {images: Record<string, string>; registry?: string}
-  baseLabels: Record<string, string>
-  located: Map<string, Located>
-  /** Services with the inspector (dev only), by name: the index picks each one's host port. */
-  inspectable: string[]
-  services: Record<string, Record<string, unknown>>
-  topVolumes: Record<string, unknown>
-  topConfigs: Record<string, unknown>
-  rendered: RenderedService[]
-  volumes: RenderedVolume[]
-  ports: PortBinding[]
-  healthy: Set<string>
-  registryImages: RegistryImage[]
-}
-
-/** One service being rendered: its spec, template, parameters and placeholder scope. */
-interface ServiceRender {
-  name: string
-  spec: ServiceSpec
-  where: Located['where']
-  templateName: string
-  template: Loaded<ServiceTemplate>
-  sourceDir: string
-  params: Record<string, unknown>
-  scope: Scope
-  /** The USER the built Dockerfile stage declares (null: none; undefined: not built or not read). */
-  imageUser?: string | null
-}
+export {DEFAULT_BIND, DEFAULT_TEMPLATE, INSPECTOR_BIND, INSPECTOR_PORT} from './render-types.js'
+export type {PortBinding, RenderedService, RenderedVolume, RenderIO, RenderRequest, RenderResult} from './render-types.js'
 
 export function renderStack(req: RenderRequest): RenderResult {
   const st = startStack(req)
@@ -314,123 +205,6 @@ function prepareService(st: StackRender, name: string, spec: ServiceSpec, where:
     berth: {runtime: escapeDollars(ctx.runtimeDir ?? '/nonexistent/berth-runtime')},
   }
   return {name, spec, where, templateName, template, sourceDir, params, scope, ...(resolved?.user !== undefined ? {imageUser: resolved.user} : {})}
-}
-
-/**
- * Ports: the work tree's front door publishes them (on the bind address, 127.0.0.1 unless asked
- * otherwise) and forwards them to the active branch's stack; the stack itself publishes none.
- */
-function publishPorts(st: StackRender, {name, spec, where, params}: ServiceRender): {url?: string; inspectorHost?: number} {
-  const worktree = st.req.ctx.worktreeOffset ?? 0
-  const publish = (container: number, host: number, role: PortBinding['role'], field: string, on = st.bind) => {
-    if (host > 65535) {
-      throw new ConfigError(`service "${name}": host port ${host} (container port ${container} + offsets) is above 65535`, st.src.locate(where(field)), {
-        hints: ['Lower port_offset of the environment, or set host_port explicitly.'],
-      })
-    }
-    st.ports.push({service: name, bind: on, host, container, role})
-  }
-  const offset = st.env.port_offset + worktree
-  let url: string | undefined
-  if (typeof params.port === 'number') {
-    const host = spec.host_port !== undefined ? spec.host_port + worktree : params.port + offset
-    publish(params.port, host, 'app', spec.host_port !== undefined ? 'host_port' : 'port')
-    const shown = st.bind === '0.0.0.0' ? '127.0.0.1' : st.bind
-    if (params.http === true) url = `http://${shown}:${host}/`
-    if (params.http === true && st.env.tls === true && spec.tls !== false) {
-      // https on the app's host port + 443 (8000 -> 8443, 18443 in qa), the http redirect on + 80, unless berth.yml fixes them.
-      const fixed = typeof spec.tls === 'object' ? spec.tls : {}
-      const https = fixed.https_port !== undefined ? fixed.https_port + worktree : host + 443
-      const redirect = fixed.http_port !== undefined ? fixed.http_port + worktree : host + 80
-      publish(params.port, https, 'https', fixed.https_port !== undefined ? 'tls' : 'port')
-      publish(params.port, redirect, 'redirect', fixed.http_port !== undefined ? 'tls' : 'port')
-      st.ports[st.ports.length - 1].https = https
-      url = `https://${shown}:${https}/`
-    }
-  }
-  for (const [container, host] of extraPorts(params, spec.ports, st.env.port_offset)) publish(Number(container), host + worktree, 'extra', 'ports')
-  const inspectorIndex = st.inspectable.indexOf(name)
-  const inspectorHost = inspectorIndex >= 0 ? INSPECTOR_PORT + offset + inspectorIndex : undefined
-  if (inspectorHost !== undefined) publish(INSPECTOR_PORT, inspectorHost, 'inspector', 'params', INSPECTOR_BIND)
-  return {url, inspectorHost}
-}
-
-/** Volumes: the template's, then the service's (null removes one), only those for this mode; external in the file. */
-function renderVolumes(st: StackRender, {name, spec, template, sourceDir}: ServiceRender): {mounts: Array<Record<string, unknown>>; installKey?: string} {
-  const volSpecs: Record<string, VolumeSpec> = {}
-  for (const [key, v] of Object.entries(template.value.volumes)) volSpecs[key] = clone(v)
-  for (const [key, v] of Object.entries(spec.volumes ?? {})) {
-    if (v === null) delete volSpecs[key]
-    else volSpecs[key] = {...volSpecs[key], ...normalizeVolume(v)}
-  }
-  const mounts: Array<Record<string, unknown>> = []
-  let installKey: string | undefined
-  for (const key of Object.keys(volSpecs).sort()) {
-    const v = volSpecs[key]
-    if (v.modes && !v.modes.includes(st.mode)) continue
-    const kind: VolumeKind = v.kind ?? 'data'
-    let contentHash: string | undefined
-    if (kind === 'cache') {
-      const keys = v.key === undefined ? [] : Array.isArray(v.key) ? v.key : [v.key]
-      contentHash = st.req.io.hashFiles(keys.map((k) => path.resolve(sourceDir, k)))
-      installKey = contentHash
-    }
-    const docker = volumeName({project: st.file.name, env: st.env.name, branch: st.req.ctx.branch, service: name, key, kind, contentHash})
-    const labels: Record<string, string> = {...st.baseLabels, [LABEL.service]: name, [LABEL.volume]: key, [LABEL.kind]: kind}
-    if (kind !== 'data') {
-      labels[LABEL.branch] = ''
-      delete labels[LABEL.stack]
-    }
-    if (kind === 'cache') labels[LABEL.env] = ''
-    st.volumes.push({name: docker, service: name, key, kind, path: v.path, seed: v.seed ?? 'base', labels})
-    const fileKey = `${name}-${key}`
-    st.topVolumes[fileKey] = {name: docker, external: true}
-    mounts.push({type: 'volume', source: fileKey, target: v.path})
-  }
-  return {mounts, installKey}
-}
-
-/** The service's `mounts`: bind mounts (host paths relative to berth.yml), Compose volumes and tmpfs, by target. */
-function otherMounts(st: StackRender, {name, spec, where}: ServiceRender): Array<Record<string, unknown>> {
-  const out: Array<Record<string, unknown>> = []
-  for (const target of Object.keys(spec.mounts ?? {}).sort()) {
-    const raw = spec.mounts![target]
-    if (raw === null || raw === undefined) continue
-    const m: MountSpec = typeof raw === 'string' ? {source: raw} : raw
-    const type = m.type ?? 'bind'
-    if (type !== 'tmpfs' && !m.source) throw new ConfigError(`service "${name}": mount ${target} needs a source`, st.src.locate([...where('mounts'), target]))
-    const mount: Record<string, unknown> = {type, target}
-    // A host path: relative to berth.yml (absolute in the file, $ escaped); an absolute, ~ or ${VAR} path is kept as written.
-    if (type === 'bind') {
-      mount.source = /^[/~$]/.test(m.source!) ? m.source : escapeDollars(path.resolve(st.req.ctx.root, m.source!))
-      mount.bind = {create_host_path: true}
-    } else if (type === 'volume') mount.source = m.source
-    if (m.read_only) mount.read_only = true
-    out.push(mount)
-  }
-  return out
-}
-
-/** A one-shot setup container (e.g. npm ci into the node_modules volume) the service waits for. */
-function addSetup(st: StackRender, sr: ServiceRender, service: Record<string, unknown>, installKey: string | undefined): void {
-  const setupSpec = sr.template.value.setup
-  if (!setupSpec || (setupSpec.modes && !setupSpec.modes.includes(st.mode))) return
-  const setupScope = {...sr.scope, install_key: installKey ?? 'none'}
-  const setupOverlay = resolvePlaceholders(clone(setupSpec.service), setupScope, {source: sr.template.source, basePath: ['setup', 'service']}) ?? {}
-  // Built here, its parts shared with the service copied (as deepMerge copied all of it): the environment is
-  // a new object already, and is not copied twice.
-  const setup: Record<string, unknown> = {
-    image: service.image,
-    ...(service.build ? {build: clone(service.build)} : {}),
-    working_dir: service.working_dir,
-    environment: {...(service.environment as Record<string, unknown>), BERTH_INSTALL_KEY: installKey ?? 'none'},
-    ...(service.env_file ? {env_file: clone(service.env_file)} : {}),
-    volumes: clone(service.volumes),
-    labels: {...st.baseLabels, [LABEL.service]: `${sr.name}-setup`, [LABEL.role]: 'setup'},
-  }
-  st.services[`${sr.name}-setup`] = mergeOwned(setup, setupOverlay)
-  st.rendered.push({name: `${sr.name}-setup`, template: sr.templateName, role: 'setup'})
-  service.depends_on = {...(service.depends_on as Record<string, unknown>), [`${sr.name}-setup`]: {condition: 'service_completed_successfully'}}
 }
 
 /** depends_on: wait for healthy dependencies, started for the others. */

@@ -6,7 +6,7 @@
  * Pure.
  */
 import {ConfigError, type SourcePos} from './errors.js'
-import {deepMerge, isPlainObject} from './merge.js'
+import {deepMerge, hasPath, isPlainObject} from './merge.js'
 import type {EnvironmentDefaults, EnvironmentSpec, EnvValue, RuntimeSettings, ServiceSpec, StackFile} from './model.js'
 import type {PathSegment, SourceDoc} from './source.js'
 
@@ -133,15 +133,6 @@ export function memoryAboveMachine(model: Record<string, unknown>, memTotal: num
   return undefined
 }
 
-function has(value: unknown, path: readonly PathSegment[]): boolean {
-  let current = value
-  for (const segment of path) {
-    if (!isPlainObject(current) || !(String(segment) in current)) return false
-    current = current[String(segment)]
-  }
-  return true
-}
-
 /**
  * Where a setting of a service was made: the environment's override of the service, the service, then the
  * defaults of the environment and of each one it extends (berth.yml's, then the profile file's).
@@ -154,13 +145,13 @@ export function settingPosition(
   key: string[],
 ): SourcePos | undefined {
   const file = stack.value
-  for (const p of [['environments', env, 'services', service, ...key], ['services', service, ...key]]) if (has(file, p)) return stack.source.locate(p)
+  for (const p of [['environments', env, 'services', service, ...key], ['services', service, ...key]]) if (hasPath(file, p)) return stack.source.locate(p)
   const seen = new Set<string>()
   for (let e: string | undefined = env; e && !seen.has(e); ) {
     seen.add(e)
-    if (has(file, ['environments', e, 'defaults', ...key])) return stack.source.locate(['environments', e, 'defaults', ...key])
+    if (hasPath(file, ['environments', e, 'defaults', ...key])) return stack.source.locate(['environments', e, 'defaults', ...key])
     const profile = profiles.get(e)
-    if (profile && has(profile.value, ['defaults', ...key])) return profile.source.locate(['defaults', ...key])
+    if (profile && hasPath(profile.value, ['defaults', ...key])) return profile.source.locate(['defaults', ...key])
     e = file.environments?.[e]?.extends ?? profile?.value.extends
   }
   return undefined

@@ -62,6 +62,10 @@ export function explainSchemaError(error: SchemaError, source: SourceDoc): Confi
   const value = valueAt(source.value, path)
   const p = error.params
   const badKey = error.propertyName ?? (error.keyword === 'propertyNames' ? String(p.propertyName ?? '') : undefined)
+  if (badKey !== undefined && path.at(-1) === 'env') {
+    const rule = 'a name cannot be empty, start with a digit, or hold "=" or white space'
+    return new ConfigError(`invalid environment variable name ${JSON.stringify(badKey)} in ${where}: ${rule}`, source.locateKey([...path, badKey]))
+  }
   if (badKey !== undefined) {
     return new ConfigError(`invalid name "${badKey}" in ${where}: use lowercase letters, digits, "-" and "_", starting with a letter or digit`, source.locateKey([...path, badKey]))
   }

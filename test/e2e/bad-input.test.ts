@@ -98,11 +98,26 @@ describe('bad input', () => {
     await expectNothingChanged(fx)
   })
 
+  it.each([['-n', 'abc'], ['--tail', '-5']])('logs %s %s: not a number of lines, one usage line (exit 2)', async (flag, value) => {
+    fx = await stackFixture('shop')
+    const r = await berth(['logs', flag, value], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 2, new RegExp(`^berth: error: --tail "${value}" is not a number of lines`))
+    await expectNothingChanged(fx)
+  })
+
   it('schema violation: what was expected, where', async () => {
     fx = await stackFixture('shop')
     editStack(fx, (t) => t.replace('    port: 8000\n', '    port: eighty\n'))
     const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
     expectOneActionableError(r, 3, /berth\.yml:\d+:11: services\.web\.port must be an integer \(got the string "eighty"\)$/)
+    await expectNothingChanged(fx)
+  })
+
+  it('an environment variable name with a leading digit: its key, file:line:col', async () => {
+    fx = await stackFixture('shop')
+    editStack(fx, (t) => t.replace('      REDIS_URL: redis://cache:6379\n', '      REDIS_URL: redis://cache:6379\n      1BAD: x\n'))
+    const r = await berth(['up'], {cwd: fx.dir, env: fx.env})
+    expectOneActionableError(r, 3, /^berth: error: berth\.yml:\d+:7: invalid environment variable name "1BAD" in services\.web\.env: /)
     await expectNothingChanged(fx)
   })
 

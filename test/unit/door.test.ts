@@ -5,33 +5,9 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {healthArgv} from '../../src/app/health.js'
-
-const DOOR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../runtime/door.cjs')
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const {port} = s.address() as net.AddressInfo
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-}
-
-async function connect(port: number): Promise<net.Socket> {
-  for (let i = 0; i < 100; i++) {
-    const socket = await new Promise<net.Socket | undefined>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(s))
-      s.once('error', () => resolve(undefined))
-    })
-    if (socket) return socket
-    await new Promise((r) => setTimeout(r, 50)) // the door is still starting
-  }
-  throw new Error(`nothing listens on ${port}`)
-}
+import {connect, DOOR, freePort} from './door-process.js'
 
 function reply(socket: net.Socket, text: string): Promise<string> {
   return new Promise((resolve) => {

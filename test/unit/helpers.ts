@@ -62,6 +62,24 @@ export function render(
   })
 }
 
+/**
+ * The shop stack the render tests start from: web (the node template, built from app/, port 8000) with the
+ * `web` lines added under it, then `rest` (more services under services:, environments).
+ */
+export const shopStack = (web = '', rest = ''): string => `name: shop
+services:
+  web:
+    template: node
+    build: app
+    source: app
+    port: 8000
+${web}${rest}`
+
+/** A rendered service, loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Svc = Record<string, any>
+export const svc = (r: {compose: Record<string, unknown>}, name: string): Svc => (r.compose.services as Record<string, Svc>)[name]
+
 export function thrown(fn: () => unknown): Error & {exitCode?: number; hints?: string[]} {
   try {
     fn()

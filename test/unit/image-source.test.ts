@@ -5,20 +5,17 @@ import {composeYamlText} from '../../src/core/compose-yaml.js'
 import {ExitCode} from '../../src/core/errors.js'
 import {npmContext, plainRegistryUrl} from '../../src/core/npm-registry.js'
 import {keyVars} from '../../src/core/render-cache.js'
-import {render, thrown, validator} from './helpers.js'
+import {render, shopStack, svc, thrown, validator} from './helpers.js'
 
-const STACK = (qa: string, web = '') => `name: shop
-services:
-  web:
-    template: node
-    build: app
-    source: app
-    port: 8000
-${web}  db:
+const STACK = (qa: string, web = '') =>
+  shopStack(
+    web,
+    `  db:
     template: postgres
 environments:
   qa:
-${qa}`
+${qa}`,
+  )
 const REGISTRY_QA = `    services:
       web:
         image_from: registry
@@ -26,8 +23,6 @@ const REGISTRY_QA = `    services:
 `
 const EXISTING = ['/repo', '/repo/app', '/repo/app/Dockerfile']
 const IMAGES = {images: {'node:20-bookworm-slim': 'local/node:20'}, registry: 'private-registry.example'}
-type Svc = Record<string, any>
-const svc = (r: ReturnType<typeof render>, name: string) => (r.compose.services as Record<string, Svc>)[name]
 
 describe('image_from: registry', () => {
   it('runs the reference through the registry prefix, with no build; the build is kept aside for --build-if-missing', () => {

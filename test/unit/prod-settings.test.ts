@@ -6,27 +6,20 @@ import {builtImageName} from '../../src/core/naming.js'
 import {memoryAboveMachine, memoryBytes} from '../../src/core/runtime-settings.js'
 import {parseEnvironmentProfile} from '../../src/core/templates.js'
 import {parseYamlSource} from '../../src/core/source.js'
-import {render} from './helpers.js'
+import {render, shopStack, svc} from './helpers.js'
 
-const SHOP = `name: shop
-services:
-  web:
-    template: node
-    build: app
-    source: app
-    port: 8000
-    command: [node, server.js]
-  db:
+const SHOP = shopStack(
+  '    command: [node, server.js]\n',
+  `  db:
     template: postgres
   worker:
     build: worker
-`
+`,
+)
 const STAGED = 'ARG BASE_IMAGE=node:20\nFROM ${BASE_IMAGE} AS deps\nRUN npm ci\nFROM ${BASE_IMAGE} AS production\nCOPY . .\nUSER node\nCMD ["node", "server.js"]\n'
 const ROOTY = 'FROM debian AS production\nCMD ["sh"]\n'
 const FILES = {'/repo/app/Dockerfile': STAGED, '/repo/worker/Dockerfile': ROOTY}
 const EXISTING = ['/repo', '/repo/app', '/repo/worker']
-type Svc = Record<string, any>
-const svc = (r: ReturnType<typeof render>, name: string) => (r.compose.services as Record<string, Svc>)[name]
 const run = (text: string, env: string, files: Record<string, string> = FILES) => render(text, {env, existing: EXISTING, files})
 
 describe('production images', () => {

@@ -2,19 +2,14 @@ import {parseDocument, stringify} from 'yaml'
 import {describe, expect, it} from 'vitest'
 import {parseServiceTemplate} from '../../src/core/templates.js'
 import {parseYamlSource} from '../../src/core/source.js'
-import {builtinTemplates, render, thrown} from './helpers.js'
+import {builtinTemplates, render, shopStack, svc, thrown, type Svc} from './helpers.js'
 
-const SHOP = `name: shop
-services:
-  web:
-    template: node
-    build: app
-    source: app
-    port: 8000
-    command: [node, server.js]
+const SHOP = shopStack(
+  `    command: [node, server.js]
     env: {DATABASE_URL: "postgres://app:\${DB_PASSWORD}@db/app"}
     depends_on: [db, cache]
-  db:
+`,
+  `  db:
     template: postgres
   cache:
     template: redis
@@ -23,10 +18,9 @@ environments:
     services:
       web:
         env: {LOG_LEVEL: info}
-`
+`,
+)
 const EXISTING = ['/repo', '/repo/app', '/repo/app/Dockerfile']
-type Svc = Record<string, any>
-const svc = (r: ReturnType<typeof render>, name: string) => (r.compose.services as Record<string, Svc>)[name]
 
 describe('render: dev', () => {
   const r = render(SHOP, {existing: EXISTING})

@@ -44,27 +44,28 @@ describe('read commands put right what a killed copy left, when no berth command
   const reporter = {tty: false, step() {}, info() {}, warn() {}, passthrough() {}}
   const clock = {now: () => Date.now(), sleep: async () => undefined}
 
-  it('resumes the paused container when the lock is free', async () => {
+  /** A paused database recorded in the state, and recoverIfIdle run with the lock free or held by another command. */
+  async function recover(lockFree: boolean) {
     const {FakeEngine} = await import('./fake-engine.js')
     const {memoryState} = await import('./fakes.js')
     const {recoverIfIdle} = await import('../../src/app/recover.js')
     const engine = new FakeEngine()
     const db = engine.addContainer('shop-dev-main-db-1', {'com.docker.compose.service': 'db'}, 'paused')
     const state = memoryState({shop: {volumes: {}, paused: [db]}})
-    const lock = {hold: <T>(_p: string, fn: () => Promise<T>) => fn(), holdIfFree: <T>(_p: string, fn: () => Promise<T>) => fn()}
-    expect(await recoverIfIdle('shop', {engine, state, lock, reporter, clock})).toEqual([db])
+    const holdIfFree = lockFree ? <T>(_p: string, fn: () => Promise<T>) => fn() : async () => undefined
+    const lock = {hold: <T>(_p: string, fn: () => Promise<T>) => fn(), holdIfFree}
+    return {engine, db, resumed: await recoverIfIdle('shop', {engine, state, lock, reporter, clock})}
+  }
+
+  it('resumes the paused container when the lock is free', async () => {
+    const {engine, db, resumed} = await recover(true)
+    expect(resumed).toEqual([db])
     expect(engine.containersById.get(db)?.State).toBe('running')
   })
 
   it('leaves it paused while another berth command holds the lock (its copy pauses on purpose)', async () => {
-    const {FakeEngine} = await import('./fake-engine.js')
-    const {memoryState} = await import('./fakes.js')
-    const {recoverIfIdle} = await import('../../src/app/recover.js')
-    const engine = new FakeEngine()
-    const db = engine.addContainer('shop-dev-main-db-1', {'com.docker.compose.service': 'db'}, 'paused')
-    const state = memoryState({shop: {volumes: {}, paused: [db]}})
-    const lock = {hold: <T>(_p: string, fn: () => Promise<T>) => fn(), holdIfFree: async () => undefined}
-    expect(await recoverIfIdle('shop', {engine, state, lock, reporter, clock})).toEqual([])
+    const {engine, db, resumed} = await recover(false)
+    expect(resumed).toEqual([])
     expect(engine.containersById.get(db)?.State).toBe('paused')
   })
 })

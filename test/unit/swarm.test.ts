@@ -4,27 +4,22 @@ import {describe, expect, it} from 'vitest'
 import {ExitCode} from '../../src/core/errors.js'
 import {stackYamlText} from '../../src/core/swarm-yaml.js'
 import {builtImageTag, looksSecret, swarmStack, type SwarmOptions} from '../../src/core/swarm.js'
-import {render, thrown} from './helpers.js'
+import {render, shopStack, thrown, type Svc} from './helpers.js'
 
-const SHOP = `name: shop
-services:
-  web:
-    template: node
-    build: app
-    source: app
-    port: 8000
-    command: [node, server.js]
+const SHOP = shopStack(
+  `    command: [node, server.js]
     env_file: web.env
     env: {DATABASE_URL: "postgres://app:app@db/app"}
     depends_on: [db, cache]
-  db:
+`,
+  `  db:
     template: postgres
   cache:
     template: redis
-`
+`,
+)
 const EXISTING = ['/repo', '/repo/app', '/repo/app/Dockerfile']
 const ENV_FILES = {'/repo/web.env': {API_TOKEN: 's3cr3t-value', LOG_LEVEL: 'info', DB_PASSWORD: 'hunter2'}}
-type Svc = Record<string, any>
 const options = (extra: Partial<SwarmOptions> = {}): SwarmOptions => ({projectName: 'shop', branch: 'main', envFiles: ENV_FILES, ...extra})
 const stage = (text = SHOP, extra: Partial<SwarmOptions> = {}) => swarmStack(render(text, {env: 'stage', existing: EXISTING}), options(extra))
 const svc = (s: ReturnType<typeof stage>, name: string) => (s.model.services as Record<string, Svc>)[name]

@@ -6,10 +6,8 @@ import {composeBody} from '../../src/core/compose-yaml.js'
 import {nginxConfig} from '../../src/core/nginx-config.js'
 import {parseYamlSource} from '../../src/core/source.js'
 import {parseServiceTemplate} from '../../src/core/templates.js'
-import {builtinTemplates, render, thrown} from './helpers.js'
+import {builtinTemplates, render, svc, thrown, type Svc} from './helpers.js'
 
-type Svc = Record<string, any>
-const svc = (r: ReturnType<typeof render>, name: string) => (r.compose.services as Record<string, Svc>)[name]
 
 interface Kind {
   template: string
