@@ -25,7 +25,26 @@ const PORT = 8000
 // work is counted against the https side; a profile of the door showed it mostly idle meanwhile).
 const WORKERS = Number(process.env.BENCH_TLS_WORKERS ?? 0)
 
+// BENCH_TLS_CLIENT=wrk: wrk (C, OpenSSL, 2 threads) in a container on the host's network, built once from
+// local/debian:bookworm (apt works in builds): a client whose own TLS costs little, so the row measures the door.
+const CLIENT = process.env.BENCH_TLS_CLIENT ?? 'autocannon'
+const WRK_IMAGE = 'berth-bench/wrk'
+
+async function wrkImage() {
+  const have = await run('docker', ['image', 'ls', '-q', WRK_IMAGE]).catch(() => '')
+  if (have.trim()) return
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-wrk-'))
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM local/debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends wrk ca-certificates && rm -rf /var/lib/apt/lists/*\n')
+  await run('docker', ['build', '-q', '-t', WRK_IMAGE, dir])
+}
+
 async function keepAlive(url, seconds) {
+  if (CLIENT === 'wrk') {
+    const out = await run('docker', ['run', '--rm', '--network', 'host', WRK_IMAGE, 'wrk', '-t2', '-c10', `-d${seconds}s`, url])
+    const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out)
+    if (errors) throw new Error(`wrk on ${url}: ${errors[0]}`)
+    return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1])
+  }
   const autocannon = (await import('autocannon')).default
   const result = await autocannon({url, connections: 10, duration: seconds, ...(WORKERS > 0 ? {workers: WORKERS} : {})})
   if (result.errors > 0 || result.non2xx > 0) throw new Error(`autocannon on ${url}: ${result.errors} errors, ${result.non2xx} non-2xx`)
@@ -83,6 +102,7 @@ export async function benchDoorTls({rounds = Number(process.env.BENCH_DOOR_ROUND
       {url: `https://127.0.0.1:${door}/`, rps: []},
       {url: `http://127.0.0.1:${direct}/`, rps: []},
     ]
+    if (CLIENT === 'wrk') await wrkImage()
     for (const s of sides) await keepAlive(s.url, 1) // warm-up: JIT, connections, TLS sessions
     for (let i = 0; i < rounds; i++) for (const s of i % 2 ? [...sides].reverse() : sides) s.rps.push(await keepAlive(s.url, seconds))
     const [tls, plain] = sides.map((s) => median(s.rps))
