@@ -102,7 +102,7 @@ export function swarmStack(result: RenderResult, options: SwarmOptions): SwarmSt
     services[name] = swarmService
     out.services.push({name, image, built, replicas, ports})
   }
-  if ((options.publishMode ?? 'ingress') === 'door') addDoor(out, services, options)
+  if ((options.publishMode ?? 'ingress') === 'door') addDoor(out, services, result.env.name, options)
   const model: Record<string, unknown> = {version: STACK_FORMAT, services, networks: overlayNetworks(source.networks)}
   if (isPlainObject(source.volumes) && Object.keys(source.volumes).length > 0) model.volumes = clone(source.volumes)
   if (Object.keys(topSecrets).length > 0) model.secrets = topSecrets
@@ -117,7 +117,7 @@ export function swarmStack(result: RenderResult, options: SwarmOptions): SwarmSt
  * refusing or vanished task skipped for the next. The services publish nothing, so their updates start the new
  * task before the old one stops: no request fails during a rolling update, and no IPVS (routing mesh) is needed.
  */
-function addDoor(out: SwarmStack, services: Record<string, unknown>, options: SwarmOptions): void {
+function addDoor(out: SwarmStack, services: Record<string, unknown>, env: string, options: SwarmOptions): void {
   const routed = out.services.flatMap((s) => s.ports.map((p) => ({listen: p.published, service: s.name, host: `tasks.${out.name}_${s.name}`, port: p.target})))
   if (routed.length === 0) return
   if (!options.door) throw new Error('swarm.publish: door needs the door\'s image and program')
@@ -126,7 +126,8 @@ function addDoor(out: SwarmStack, services: Record<string, unknown>, options: Sw
   }
   checkName(out.name, SWARM_DOOR, options)
   const routes = routed.sort((a, b) => a.listen - b.listen)
-  const labels = {[LABEL.project]: options.projectName, [LABEL.role]: 'swarm-door'}
+  // Labelled like the stack's containers (berth status lists it with them), with a role of its own.
+  const labels = {[LABEL.project]: options.projectName, [LABEL.env]: env, [LABEL.stack]: out.name, [LABEL.service]: SWARM_DOOR, [LABEL.role]: 'swarm-door'}
   services[SWARM_DOOR] = {
     image: options.door.image,
     // The stack file is interpolated by the docker CLI: the program's own $ are escaped.
