@@ -94,6 +94,12 @@ describe('berth deploy on a single-node swarm', () => {
     const web = docker(['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${stack}_web`]).split('\n')[0]
     expect(docker(['exec', web, 'cat', '/run/secrets/API_TOKEN'])).toBe(secret)
     expect(docker(['exec', web, 'printenv', 'API_TOKEN_FILE', 'LOG_FORMAT'])).toBe('/run/secrets/API_TOKEN\njson')
+    // berth status --all-contexts lists the swarm stack too, its door with it.
+    const all = JSON.parse((await fx.ok(['status', '--all-contexts', '--json'], {env})).stdout)
+    type Listed = {stack: string; services: Array<{service: string; state: string}>}
+    const here = all.contexts.flatMap((c: {stacks?: Listed[]}) => c.stacks ?? []).find((s: Listed) => s.stack === stack) as Listed | undefined
+    // (Swarm keeps the containers of earlier tasks: a web task that started before the database was ready, say.)
+    expect(here?.services.filter((s) => s.state === 'running').map((s) => s.service).sort()).toEqual(['berth-door', 'cache', 'db', 'web', 'web'])
     const status = JSON.parse((await fx.ok(['deploy', 'status', 'stage', '--json'], {env})).stdout)
     expect(status.stacks[0].services.map((s: {service: string; running: number; wanted: number}) => `${s.service} ${s.running}/${s.wanted}`)).toEqual(['berth-door 1/1', 'cache 1/1', 'db 1/1', 'web 2/2'])
 
