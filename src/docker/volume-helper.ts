@@ -130,17 +130,21 @@ async function execIn(docker: Dockerode, name: string, cmd: string[], kill?: () 
     stream.on('close', end)
     stream.on('error', end)
   })
+  let stopping: Promise<void> | undefined
   if (kill && stop) {
-    const stopping = async () => {
-      while (!ended) {
-        await kill()
-        await Promise.race([done, new Promise((r) => setTimeout(r, 300))])
-      }
-    }
-    if (stop.aborted) void stopping()
-    else stop.addEventListener('abort', () => void stopping(), {once: true})
+    const stopIt = () =>
+      void (stopping = (async () => {
+        while (!ended) {
+          await kill()
+          await Promise.race([done, new Promise((r) => setTimeout(r, 300))])
+        }
+      })())
+    if (stop.aborted) stopIt()
+    else stop.addEventListener('abort', stopIt, {once: true})
   }
   await done
+  // A stop still under way (its exec) is waited for: nothing of this job is left running in the helper.
+  await stopping
   // The stream ends as the process does; its exit code may take a moment to be recorded.
   for (let i = 0; ; i++) {
     const info = await exec.inspect()
