@@ -126,6 +126,8 @@ export interface VolumeStep {
 export interface VolumeHelperPort {
   /** The step's exit code and output (stdout and stderr); undefined where no warm helper can be had (the caller runs a one-shot helper instead). */
   run(step: VolumeStep): Promise<{code: number; output: string} | undefined>
+  /** Stop a job (a copy) if it still runs, and wait until it has ended. */
+  stop(job: {image: string; root: string; job: string}): Promise<void>
 }
 
 // ---- The Compose v2 CLI -------------------------------------------------------------------------

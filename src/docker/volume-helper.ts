@@ -99,6 +99,13 @@ export class WarmVolumeHelper implements VolumeHelperPort {
     return false
   }
 
+  async stop(job: {image: string; root: string; job: string}): Promise<void> {
+    if (this.env.BERTH_VOLUME_HELPER === 'off') return
+    const docker = await this.docker()
+    // No helper (gone, exited): nothing of the job runs any more.
+    await this.stopJob(docker, volumeHelperName(job.image, job.root, this.env), this.install.runtimeScript('volume-helper.sh'), job.job)
+  }
+
   private async stopJob(docker: Dockerode, name: string, script: string, job: string): Promise<void> {
     await execIn(docker, name, ['bash', '-c', script, 'volume-helper.sh', 'stop', job]).catch(() => undefined)
   }

@@ -15,7 +15,7 @@ import {HELPER_LABEL, LABEL, SEED_FROM_LABEL, SEED_ID_LABEL} from '../../core/na
 import type {RenderedVolume} from '../../core/render.js'
 import {settleHealth} from '../health.js'
 import {pauseContainer} from '../pause.js'
-import type {Deps, EnginePort, ProjectState, VolumeInfo} from '../ports.js'
+import type {Deps, EnginePort, ProjectState, VolumeInfo, VolumeStep} from '../ports.js'
 import type {Project} from '../project.js'
 
 export const DEFAULT_HELPER_IMAGE = 'debian:bookworm-slim'
@@ -71,13 +71,18 @@ export async function resumePaused(deps: {engine: Pick<EnginePort, 'unpauseConta
 }
 
 /**
- * Remove the copy and check helper containers a killed berth left behind (run under the project's lock,
- * so none of them is in use). One still copying is stopped: its target keeps the marker and is copied again.
+ * Remove the copy and check helper containers a killed berth left behind, and stop its copies in the warm
+ * volume helper (run under the project's lock, so none of them is in use). One still copying is stopped: its
+ * target keeps the marker and is copied again.
  */
-export async function removeLeftoverHelpers(engine: Pick<EnginePort, 'containers' | 'removeContainer'>, project: string): Promise<number> {
+export async function removeLeftoverHelpers(deps: {engine: Pick<EnginePort, 'containers' | 'removeContainer'>; state: Deps['state']; volumeHelper?: Deps['volumeHelper']}, project: string): Promise<number> {
+  const {engine} = deps
   const left = await engine.containers({[LABEL.project]: project, [HELPER_LABEL]: undefined}, true)
   await Promise.all(left.map((c) => engine.removeContainer(c.Id, true)))
-  return left.length
+  const jobs = deps.state.read(project).copying ?? []
+  for (const job of jobs) await deps.volumeHelper?.stop(job)
+  if (jobs.length) deps.state.update(project, (s) => void (s.copying = (s.copying ?? []).filter((j) => !jobs.some((k) => k.job === j.job))))
+  return left.length + jobs.length
 }
 
 /**
@@ -132,7 +137,7 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
     const stopped = () => new BerthError(`interrupted while copying into ${spec.target}; run the same command again to finish it`, {exitCode: ExitCode.INTERRUPTED})
     const script = deps.install.runtimeScript('clone.sh')
     const from = spec.source && root ? volumeDir('/vols', spec.source) : '/nonexistent'
-    const warm = root ? await deps.volumeHelper!.run({image: spec.image, root, script, argv: ['clone.sh', from, volumeDir('/vols', spec.target)], job: spec.target, stop: stop.signal}) : undefined
+    const warm = root ? await warmCopy(deps, project, {image: spec.image, root, script, argv: ['clone.sh', from, volumeDir('/vols', spec.target)], job: spec.target, stop: stop.signal}) : undefined
     if (interrupted) throw stopped()
     const r =
       warm ??
@@ -153,6 +158,17 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
     // Healthy again in Docker's eyes too (it calls a paused container unhealthy), so a Compose run right after does not fail.
     if (!interrupted) await settleHealth(deps, paused)
     unwatch()
+  }
+}
+
+/** A copy in the warm volume helper, recorded while it runs: a berth killed meanwhile leaves the record, and the next command stops the copy. */
+async function warmCopy(deps: CopyDeps, project: string | undefined, step: VolumeStep & {job: string}): Promise<{code: number; output: string} | undefined> {
+  const job = {job: step.job, image: step.image, root: step.root}
+  if (project) deps.state.update(project, (s) => void (s.copying = [...(s.copying ?? []).filter((j) => j.job !== job.job), job]))
+  try {
+    return await deps.volumeHelper!.run(step)
+  } finally {
+    if (project) deps.state.update(project, (s) => void (s.copying = (s.copying ?? []).filter((j) => j.job !== job.job)))
   }
 }
 
