@@ -20,7 +20,9 @@ gone() { ! kill -0 -- "-$1" 2>/dev/null; }
 stop_job() {
   local pid
   read -r pid < "$jobs/$1" 2>/dev/null || return 0
+  # CONT too: a stopped process (kill -STOP, a debugger) would not end on TERM.
   kill -TERM -- "-$pid" 2>/dev/null
+  kill -CONT -- "-$pid" 2>/dev/null
   while ! gone "$pid"; do sleep 0.1; done
   rm -f "$jobs/$1"
 }
