@@ -10,6 +10,7 @@
  * run() answers undefined and the caller runs its one-shot helper container as before.
  */
 import {createHash} from 'node:crypto'
+import {Writable} from 'node:stream'
 import type Dockerode from 'dockerode'
 import {HELPER_LABEL} from '../core/naming.js'
 import type {InstallPort, VolumeHelperPort, VolumeStep} from '../app/ports.js'
@@ -127,15 +128,22 @@ async function execIn(docker: Dockerode, name: string, cmd: string[], kill?: () 
   const exec = await docker.getContainer(name).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false})
   const stream = await exec.start({hijack: true, stdin: false})
   const chunks: Buffer[] = []
-  const {Writable} = await import('node:stream')
   const sink = new Writable({write: (c: Buffer, _e, done) => void (chunks.push(c), done())})
   docker.modem.demuxStream(stream, sink, sink)
   let ended = false
+  let watchdog: NodeJS.Timeout | undefined
   const done = new Promise<void>((resolve) => {
-    const end = () => ((ended = true), resolve())
+    const end = () => ((ended = true), clearInterval(watchdog), resolve())
     stream.on('end', end)
     stream.on('close', end)
     stream.on('error', end)
+    // Should the engine never close the stream (the helper went away under the exec), the exec's own state says it ended.
+    watchdog = setInterval(() => {
+      exec.inspect().then(
+        (info) => info.Running || end(),
+        () => end(),
+      )
+    }, 2000)
   })
   let stopping: Promise<void> | undefined
   if (kill && stop) {
