@@ -281,13 +281,17 @@ async function runOp(deps: CowDeps, root: string, image: string, project: string
   const {engine} = deps
   let op = planned
   const sourceBase = stripCow(op.sourceLabels)
+  let remakeSource: Promise<void> = Promise.resolve()
   if (op.layer) {
     const source = await engine.volume(op.source)
     const sourceDone = source !== undefined && source.Labels?.[COW_LABEL.upper] === op.sourceUpper
     if (!sourceDone) {
-      await engine.ensureVolume(op.layer, pieceLabels(project, LAYER_KIND, op.source, op.sourceLabels))
-      await engine.ensureVolume(op.sourceUpper, pieceLabels(project, UPPER_KIND, op.source, op.sourceLabels))
-      if (op.targetUpper) await engine.ensureVolume(op.targetUpper, pieceLabels(project, UPPER_KIND, op.target ?? op.source, op.targetLabels ?? op.sourceLabels))
+      // Empty volumes, made at once (each is made only if it is not there yet).
+      await Promise.all([
+        engine.ensureVolume(op.layer, pieceLabels(project, LAYER_KIND, op.source, op.sourceLabels)),
+        engine.ensureVolume(op.sourceUpper, pieceLabels(project, UPPER_KIND, op.source, op.sourceLabels)),
+        op.targetUpper && engine.ensureVolume(op.targetUpper, pieceLabels(project, UPPER_KIND, op.target ?? op.source, op.targetLabels ?? op.sourceLabels)),
+      ])
       const from = op.from === 'plain' ? inHelper(root, op.source) : `${inHelper(root, op.oldUpper!)}/upper`
       const uppers = [op.sourceUpper, ...(op.targetUpper ? [op.targetUpper] : [])].map((u) => inHelper(root, u))
       // The source volume may be gone already (removed after the rename, before it was made again).
@@ -299,21 +303,31 @@ async function runOp(deps: CowDeps, root: string, image: string, project: string
           throw new BerthError(`volume ${op.source} is gone and its data is not in layer ${op.layer}`, {exitCode: ExitCode.DOCKER})
         }
         const layers = layersAfter(op)
-        if (source) await engine.removeVolume(op.source)
-        await engine.createVolumeWith(op.source, overlayLabels(sourceBase, layers, op.sourceUpper), overlayOptions(root, layers, op.sourceUpper, op.metacopy))
+        const moved = op
+        remakeSource = (async () => {
+          if (source) await engine.removeVolume(moved.source)
+          await engine.createVolumeWith(moved.source, overlayLabels(sourceBase, layers, moved.sourceUpper), overlayOptions(root, layers, moved.sourceUpper, moved.metacopy))
+        })()
       }
     }
   } else if (op.targetUpper) {
     await engine.ensureVolume(op.targetUpper, pieceLabels(project, UPPER_KIND, op.target ?? op.source, op.targetLabels ?? op.sourceLabels))
     await cowStep(deps, root, image, project, ['freeze', '/nonexistent', inHelper(root, layersAfter(op)[0]), inHelper(root, op.targetUpper)])
   }
-  const layers = layersAfter(op)
-  if (op.target && op.targetUpper && !(await engine.volume(op.target))) {
-    await engine.createVolumeWith(op.target, overlayLabels(stripCow(op.targetLabels ?? {}), layers, op.targetUpper), overlayOptions(root, layers, op.targetUpper, op.metacopy))
-  }
-  // The source's previous upper volume: its folder became the new layer; what is left is an empty husk.
-  if (op.layer && op.oldUpper && op.oldUpper !== op.sourceUpper && (await engine.volume(op.oldUpper))) await engine.removeVolume(op.oldUpper)
-  return op
+  const done = op
+  const layers = layersAfter(done)
+  // The source made again over the layers, then its previous upper volume removed (its folder became the new
+  // layer; what is left is an empty husk); meanwhile the target is made. Each is done only if not done yet.
+  const source = remakeSource.then(async () => {
+    if (done.layer && done.oldUpper && done.oldUpper !== done.sourceUpper && (await engine.volume(done.oldUpper))) await engine.removeVolume(done.oldUpper)
+  })
+  const target = (async () => {
+    if (done.target && done.targetUpper && !(await engine.volume(done.target))) {
+      await engine.createVolumeWith(done.target, overlayLabels(stripCow(done.targetLabels ?? {}), layers, done.targetUpper), overlayOptions(root, layers, done.targetUpper, done.metacopy))
+    }
+  })()
+  await Promise.all([source, target])
+  return done
 }
 
 const stripCow = withoutCow
