@@ -5,6 +5,9 @@
 #   freeze FROM LAYER UPPER...  make each UPPER/upper and UPPER/work (the upper folder with FROM's owner and
 #                               mode), then rename FROM to LAYER: the one step that moves data, atomic and
 #                               O(1) whatever the size. FROM already gone and LAYER there: done before.
+#   branch FROM LAYER SOURCE_UPPER [TARGET_UPPER]
+#                               freeze, unless FROM (an overlay's upper folder) is there and empty: then only
+#                               TARGET_UPPER is made (the branch stands on the same layers) and it prints untouched
 #   state FROM LAYER            prints moved (FROM renamed into LAYER) or not-moved
 #   empty DIR                   prints empty or not-empty (an upper folder with no write of its own)
 #   sizes DIR...                prints "BYTES DIR" for each folder (bytes on disk)
@@ -14,24 +17,39 @@
 set -euo pipefail
 cmd=$1
 shift
+uppers() {
+  local ref=$1 u
+  shift
+  for u in "$@"; do
+    mkdir -p "$u/upper" "$u/work"
+    chown --reference="$ref" "$u/upper"
+    chmod --reference="$ref" "$u/upper"
+  done
+}
+freeze() {
+  local from=$1 layer=$2 ref=$1
+  shift 2
+  [ -d "$from" ] || ref=$layer
+  uppers "$ref" "$@"
+  if [ -d "$from" ]; then
+    # The layer volume's own folder is empty (made by the engine): rename replaces it.
+    if [ -d "$layer" ]; then rmdir "$layer"; fi
+    mv -T "$from" "$layer"
+    sync -f "$layer" 2>/dev/null || sync
+  fi
+  [ -d "$layer" ] && echo moved
+}
 case "$cmd" in
   freeze)
-    from=$1 layer=$2
-    shift 2
-    ref=$from
-    [ -d "$from" ] || ref=$layer
-    for u in "$@"; do
-      mkdir -p "$u/upper" "$u/work"
-      chown --reference="$ref" "$u/upper"
-      chmod --reference="$ref" "$u/upper"
-    done
-    if [ -d "$from" ]; then
-      # The layer volume's own folder is empty (made by the engine): rename replaces it.
-      if [ -d "$layer" ]; then rmdir "$layer"; fi
-      mv -T "$from" "$layer"
-      sync -f "$layer" 2>/dev/null || sync
+    freeze "$@"
+    ;;
+  branch)
+    if [ -d "$1" ] && [ -z "$(ls -A "$1")" ]; then
+      [ $# -ge 4 ] && uppers "$1" "$4"
+      echo untouched
+    else
+      freeze "$@"
     fi
-    [ -d "$layer" ] && echo moved
     ;;
   state)
     if [ ! -d "$1" ] && [ -d "$2" ]; then echo moved; else echo not-moved; fi

@@ -151,8 +151,11 @@ async function cloneCheck(project: Project | undefined, deps: DoctorDeps): Promi
   try {
     const image = project ? helperImage(project, deps.env) : resolveImage(DEFAULT_HELPER_IMAGE, {images: parseImageMap(deps.env.BERTH_IMAGE_MAP ?? ''), registry: deps.env.BERTH_REGISTRY})
     const mode = await cloneModeOf(deps, project?.stack.value.name ?? 'berth-doctor', image)
-    if (mode.mode === 'overlay') return check('volumes', 'ok', `new branches' data: copy-on-write (overlay volumes${mode.metacopy ? ', metacopy' : ''}; BERTH_CLONE=${mode.setting ?? 'auto'})`, undefined, {mode: mode.mode, metacopy: Boolean(mode.metacopy)})
-    return check('volumes', 'ok', `new branches' data: full copies (${mode.why})`, mode.setting === 'copy' ? undefined : 'Copy-on-write needs overlayfs in the engine\'s local volume driver (a rootful Linux engine, Docker Desktop, colima)', {mode: mode.mode, why: mode.why})
+    // The warm volume helper: berth's volume steps run in it (made at the first one, gone after minutes unused).
+    const warm = (await deps.engine.containers({[HELPER_LABEL]: 'volumes'}, true)).map((c) => `${(c.Names?.[0] ?? c.Id).replace(/^\//, '')} ${c.State}`)
+    const helper = deps.env.BERTH_VOLUME_HELPER === 'off' ? 'warm volume helper off' : warm.length ? `warm volume helper ${warm.join(', ')}` : 'no warm volume helper now (made at the next volume step)'
+    if (mode.mode === 'overlay') return check('volumes', 'ok', `new branches' data: copy-on-write (overlay volumes${mode.metacopy ? ', metacopy' : ''}; BERTH_CLONE=${mode.setting ?? 'auto'}); ${helper}`, undefined, {mode: mode.mode, metacopy: Boolean(mode.metacopy), volumeHelpers: warm})
+    return check('volumes', 'ok', `new branches' data: full copies (${mode.why}); ${helper}`, mode.setting === 'copy' ? undefined : 'Copy-on-write needs overlayfs in the engine\'s local volume driver (a rootful Linux engine, Docker Desktop, colima)', {mode: mode.mode, why: mode.why, volumeHelpers: warm})
   } catch (error) {
     return failed('volumes', error)
   }

@@ -6,7 +6,7 @@
  */
 import type {ComposePort, SwarmPort} from './ports/compose.js'
 import type {DebugNetPort} from './ports/debug.js'
-import type {ContextsPort, EnginePort} from './ports/engine.js'
+import type {ContextsPort, EnginePort, VolumeHelperPort} from './ports/engine.js'
 import type {FilesPort, InstallPort, LockPort, StatePort} from './ports/files.js'
 import type {GitPort} from './ports/git.js'
 import type {Clock, FileWatcherPort, HostPortsPort, InterruptPort, MachineFacts, TlsPort} from './ports/host.js'
@@ -42,4 +42,6 @@ export interface Deps {
   /** The environment berth runs in (variables berth reads: BERTH_*, DOCKER_*). */
   env: NodeJS.ProcessEnv
   machine: MachineFacts
+  /** The warm volume helper; absent (tests, BERTH_VOLUME_HELPER=off): one helper container per step. */
+  volumeHelper?: VolumeHelperPort
 }

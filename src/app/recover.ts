@@ -8,10 +8,11 @@ import {settleHealth} from './health.js'
 import type {Deps} from './ports.js'
 import {removeLeftoverHelpers, resumePaused} from './volumes/copy.js'
 
-export async function recoverIfIdle(project: string, deps: Pick<Deps, 'engine' | 'state' | 'lock' | 'reporter' | 'clock'>): Promise<string[]> {
-  if (!(deps.state.read(project).paused ?? []).length) return []
+export async function recoverIfIdle(project: string, deps: Pick<Deps, 'engine' | 'state' | 'lock' | 'reporter' | 'clock' | 'volumeHelper'>): Promise<string[]> {
+  const left = deps.state.read(project)
+  if (!(left.paused ?? []).length && !(left.copying ?? []).length) return []
   const resumed = await deps.lock.holdIfFree(project, async () => {
-    await removeLeftoverHelpers(deps.engine, project)
+    await removeLeftoverHelpers(deps, project)
     const ids = await resumePaused(deps, project)
     for (const id of ids) deps.reporter.warn(`resumed container ${id.slice(0, 12)}, left paused by an interrupted copy`)
     await settleHealth(deps, ids)

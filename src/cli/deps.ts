@@ -8,6 +8,7 @@ import {ComposeCli} from '../docker/compose.js'
 import {composeFingerprint, fileVersionMemo} from '../docker/compose-memo.js'
 import {Engine} from '../docker/engine.js'
 import {SwarmCli} from '../docker/swarm.js'
+import {WarmVolumeHelper} from '../docker/volume-helper.js'
 import {dockerContexts} from '../docker/contexts.js'
 import {processInterrupts, systemClock} from '../infra/clock.js'
 import {hostDebugNet} from '../infra/debug-net.js'
@@ -33,6 +34,7 @@ export function realCompose(env: NodeJS.ProcessEnv = process.env): ComposeCli {
 export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.ProcessEnv = process.env): Deps {
   const engine = new Engine(undefined, env)
   const cli = checkSetting('BERTH_DOCKER_CLI', env.BERTH_DOCKER_CLI) ?? 'docker'
+  const install = installation(env)
   return {
     engine,
     compose: realCompose(env),
@@ -40,7 +42,7 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     state: fileState(env),
     lock: fileLock({timeoutSeconds: Number(checkSetting('BERTH_LOCK_TIMEOUT', env.BERTH_LOCK_TIMEOUT) ?? 120)}),
     files: diskFiles(env),
-    install: installation(env),
+    install,
     hostPorts,
     clock: systemClock,
     interrupts: processInterrupts,
@@ -53,6 +55,7 @@ export function realDeps(reporter: Reporter = silentReporter, env: NodeJS.Proces
     tls: fileTls(env),
     env,
     machine: {platform: process.platform, hostname: os.hostname(), release: os.release()},
+    volumeHelper: new WarmVolumeHelper(() => engine.docker(), install, env),
   }
 }
 

@@ -115,6 +115,11 @@ export interface CowOp {
   sourceLabels: Record<string, string>
   /** Mount with metacopy=on (the engine's kernel has it). */
   metacopy?: boolean
+  /**
+   * An overlay source whose upper folder may be empty: the rename step looks first (one step), and where the
+   * source wrote nothing since its layers the op becomes the one without a layer (the branch on the same layers).
+   */
+  ifWritten?: boolean
 }
 
 /** The layers the source and target stand on once the op is done (top first). */

@@ -39,6 +39,8 @@ export const SETTINGS: Record<string, Check> = {
   BERTH_COW_MIN: wholeNumber(0, 10_000_000),
   BERTH_BRANCH: notBlank,
   BERTH_HELPER_IMAGE: notBlank,
+  BERTH_VOLUME_HELPER: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : 'off, or a container name'),
+  BERTH_VOLUME_HELPER_IDLE: wholeNumber(1, 86_400),
   BERTH_DOOR_IMAGE: notBlank,
   BERTH_DOCKER_CLI: notBlank,
 }

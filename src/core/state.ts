@@ -22,6 +22,8 @@ export interface ProjectState {
   volumes: Record<string, VolumeState>
   /** Containers paused for a copy and not yet resumed (a berth killed mid-copy leaves them here). */
   paused?: string[]
+  /** Copies running in the warm volume helper, by job (its target volume): a berth killed mid-copy leaves them here, and the next command stops them. */
+  copying?: Array<{job: string; image: string; root: string}>
   /** Per stack (Compose project): the digest of the file last brought up, and since when it is paused (kept warm). */
   stacks?: Record<string, StackState>
   /** Copy-on-write steps under way, by target volume (finished by the next berth command after a crash). */

@@ -6,7 +6,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {sql} from '../e2e/data.js'
 import {git, spawnBerth, waitFor} from '../e2e/harness.js'
-import {containersIn, dockerOut, dumpSumOfRunning, helpersOf, seededRandom, smallFixture, type SmallFixture} from './lib.js'
+import {containersIn, dockerOut, dumpSumOfRunning, helpersOf, seededRandom, smallFixture, warmStepsOf, type SmallFixture} from './lib.js'
 
 const CYCLES = 20
 const seed = Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random() * 2 ** 31))
@@ -17,14 +17,17 @@ async function currentSum(fx: SmallFixture): Promise<string> {
   return dumpSumOfRunning(id)
 }
 
-/** Run berth in the background and kill it with -9 after `delayMs`, or as soon as a copy helper exists (`atCopy`), plus `delayMs`. */
+/**
+ * Run berth in the background and kill it with -9 after `delayMs`, or as soon as a copy helper exists or a step runs
+ * in the fixture's warm volume helper (`atCopy`), plus `delayMs`.
+ */
 async function killDuring(fx: SmallFixture, args: string[], delayMs: number, atCopy: boolean): Promise<string> {
   const child = spawnBerth(args, {cwd: fx.dir, env: fx.env})
   let ended: string | undefined
   const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve((ended = String(signal ?? code)))))
   if (atCopy) {
     const deadline = Date.now() + 60_000
-    while (!ended && Date.now() < deadline && (await helpersOf(fx.name)).length === 0) await new Promise((r) => setTimeout(r, 20))
+    while (!ended && Date.now() < deadline && (await helpersOf(fx.name)).length === 0 && (await warmStepsOf(fx.name)).length === 0) await new Promise((r) => setTimeout(r, 20))
   }
   await new Promise((r) => setTimeout(r, delayMs))
   if (!ended) child.kill('SIGKILL')
@@ -62,6 +65,7 @@ describe(`kill -9 cycles (seed ${seed})`, () => {
       const up = await fx.run(['up', '-q'])
       expect(up.code, `cycle log:\n${log.join('\n')}\nberth up after the kill exited ${up.code}:\n${up.stderr}`).toBe(0)
       expect(await helpersOf(fx.name), 'copy helpers left').toEqual([])
+      expect(await warmStepsOf(fx.name), 'steps left running in the warm volume helper').toEqual([])
       const branch = git(['branch', '--show-current'], fx.dir).trim()
       const sum = await currentSum(fx)
       const expected = sums.get(branch) ?? pending.get(branch)

@@ -31,7 +31,8 @@ export async function smallFixture(prefix: string, options: {yml?: (name: string
   }
   const state = mkdtempSync(path.join(os.tmpdir(), 'berth-state-'))
   const offset = await freeOffset([5432, 8000, 9229])
-  const env = {BERTH_PORT_OFFSET: String(offset), BERTH_STATE_DIR: state}
+  // Its own warm volume helper, so that its copies and steps there are its own to see (helpersOf, warmStepsOf).
+  const env = {BERTH_PORT_OFFSET: String(offset), BERTH_STATE_DIR: state, BERTH_VOLUME_HELPER: warmHelperOf(name)}
   const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => berth(args, {cwd: dir, env: {...env, ...extra}})
   return {
     dir,
@@ -46,6 +47,7 @@ export async function smallFixture(prefix: string, options: {yml?: (name: string
         if (ids.length) await docker(['unpause', ...ids])
       })
       await removeProject(name)
+      await docker(['rm', '-f', warmHelperOf(name)])
       rmSync(dir, {recursive: true, force: true})
       rmSync(state, {recursive: true, force: true})
       releaseOffset(offset)
@@ -77,9 +79,22 @@ export async function containersIn(project: string, status: string): Promise<str
   return lines(['ps', '-a', '--filter', `label=dev.berth.project=${project}`, '--filter', `status=${status}`, '--format', '{{.Names}}'])
 }
 
-/** Copy helper containers of the project, whatever their state. */
+/** The warm volume helper of a small fixture (BERTH_VOLUME_HELPER). */
+export const warmHelperOf = (project: string) => `berth-vh-${project}`
+
+/**
+ * Copy helper containers of the project, whatever their state, and the copies running in its warm volume helper
+ * (named as a one-shot helper would be: berth-clone-TARGET).
+ */
 export async function helpersOf(project: string): Promise<string[]> {
-  return lines(['ps', '-a', '--filter', `label=dev.berth.project=${project}`, '--filter', 'label=dev.berth.helper', '--format', '{{.Names}}'])
+  const containers = await lines(['ps', '-a', '--filter', `label=dev.berth.project=${project}`, '--filter', 'label=dev.berth.helper', '--format', '{{.Names}}'])
+  const jobs = await lines(['exec', warmHelperOf(project), 'bash', '-c', 'for f in /tmp/berth-jobs/*; do [ -e "$f" ] || continue; read -r p < "$f" && kill -0 -- "-$p" 2>/dev/null && echo "berth-clone-${f##*/}"; done'])
+  return [...containers, ...jobs].sort()
+}
+
+/** Processes of steps running in the project's warm volume helper (its main loop and its tick left out), by pid. */
+export async function warmStepsOf(project: string): Promise<string[]> {
+  return lines(['exec', warmHelperOf(project), 'bash', '-c', 'for p in /proc/[0-9]*; do read -r pid comm st ppid rest < $p/stat 2>/dev/null || continue; [ "$pid" = 1 ] || [ "$pid" = $$ ] || [ "$ppid" = 1 ] && continue; echo "$pid $comm"; done'])
 }
 
 /** sha256 of `pg_dump` of the database in a running container. Current pg_dump writes a random

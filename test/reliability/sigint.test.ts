@@ -61,7 +61,8 @@ describe('Ctrl-C', () => {
     fx = await smallFixture('t-int-clone')
     fx.env.BERTH_CLONE = 'copy' // an interrupted full copy (copy-on-write makes none)
     await fx.ok(['up', '-q'])
-    await sql(fx.name, 'CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 60000) g')
+    // ~200 MB: a copy in the warm volume helper (no container start before it) lasts long enough to be seen
+    await sql(fx.name, 'CREATE TABLE bulk AS SELECT g AS id, repeat(md5(g::text), 20) AS pad FROM generate_series(1, 300000) g')
     const mainSum = dumpSumOfRunning((await dbId(fx))!)
 
     const clone = background(fx, ['volumes', 'clone', 'main', 'feat'])

@@ -103,6 +103,23 @@ describe('making a branch', () => {
 })
 
 describe('after a kill -9', () => {
+  it('a branch of an overlay base killed before its one step: the step looks again, and a base that wrote nothing keeps its layers', async () => {
+    const {engine, state, deps} = setUp()
+    engine.cowOutput.empty = 'empty'
+    engine.volumesByName.set(req.source, {'dev.berth.project': 'shop', [COW_LABEL.lowers]: 'shop_layer_1', [COW_LABEL.upper]: 'up1'})
+    const op: CowOp = {source: req.source, target: req.target, targetLabels: req.targetLabels, from: 'upper', layer: 'shop_layer_k', lowers: ['shop_layer_1'], oldUpper: 'up1', sourceUpper: 'su', targetUpper: 'tu', sourceLabels: {}, ifWritten: true}
+    state.update('shop', (s) => void (s.cow = {[req.target]: op}))
+    // killed after the layer's and uppers' volumes were made
+    for (const v of ['shop_layer_k', 'su', 'tu', 'up1']) engine.volumesByName.set(v, {'dev.berth.project': 'shop'})
+    expect(await finishCowOps(deps, 'shop', 'debian')).toBe(1)
+    expect(engine.calls).toContain(`cow branch /vols/up1/_data/upper /vols/shop_layer_k/_data /vols/su/_data /vols/tu/_data`)
+    expect(lowersOf(engine.volumesByName.get(req.target))).toEqual(['shop_layer_1'])
+    expect(engine.volumesByName.get(req.source)?.[COW_LABEL.upper]).toBe('up1')
+    expect(['shop_layer_k', 'su'].filter((v) => engine.volumesByName.has(v))).toEqual([])
+    expect(engine.volumesByName.has('up1')).toBe(true)
+    expect(state.read('shop').cow).toEqual({})
+  })
+
   it('an op recorded but not finished is finished by the next command: the base made again over the layer, the branch made', async () => {
     const {engine, state, deps} = setUp()
     // killed after the rename and the removal of the base volume, before it was made again

@@ -141,7 +141,9 @@ export class FakeEngine implements EnginePort {
     if (kind === 'cow' || kind === 'probe') {
       const step = spec.cmd[4] ?? ''
       this.log(`cow ${step} ${spec.cmd.slice(5).join(' ')}`)
-      return {code: 0, output: this.cowOutput[step] ?? ''}
+      // branch: freeze, unless the source's upper folder is empty (as the empty step would say)
+      const said = step === 'branch' ? (this.cowOutput.empty === 'empty' ? 'untouched' : this.cowOutput.freeze) : this.cowOutput[step]
+      return {code: 0, output: said ?? ''}
     }
     return {code: 0, output: this.helperOutput[kind] ?? ''}
   }

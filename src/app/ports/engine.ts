@@ -92,6 +92,32 @@ export interface EnginePort {
   disconnect(network: string, container: string): Promise<void>
 }
 
+/** One step for the warm volume helper: a bash script of runtime/ run with these arguments, /vols being `root`. */
+export interface VolumeStep {
+  /** The helper image (the one-shot helpers' image). */
+  image: string
+  /** The engine's volume root (a folder of the engine's host), mounted at /vols. */
+  root: string
+  /** The script's text (bash -c SCRIPT ARGV...); argv[0] is its name. */
+  script: string
+  argv: string[]
+  /** A named job (a copy, named after its target volume): a run of it left by a killed berth is stopped first. */
+  job?: string
+  /** Stops the job (Ctrl-C): run resolves once it has ended. */
+  stop?: AbortSignal
+}
+
+/**
+ * A long-lived helper container per engine and helper image (src/docker/volume-helper.ts) in which berth's
+ * volume steps run as execs, saving a container's start per step. It exits by itself when unused.
+ */
+export interface VolumeHelperPort {
+  /** The step's exit code and output (stdout and stderr); undefined where no warm helper can be had (the caller runs a one-shot helper instead). */
+  run(step: VolumeStep): Promise<{code: number; output: string} | undefined>
+  /** Stop a job (a copy) if it still runs, and wait until it has ended. */
+  stop(job: {image: string; root: string; job: string}): Promise<void>
+}
+
 /** The docker contexts of this machine, and an engine client for each (berth status --all-contexts). */
 export interface ContextsPort {
   /** `docker context ls`: names and endpoints. */

@@ -37,7 +37,7 @@ async function cloneLocked(project: Project, from: string, to: string, env: stri
     return {source: s.Name, target, labels}
   })
   pairs.sort((a, b) => a.target.localeCompare(b.target))
-  await removeLeftoverHelpers(engine, file.name)
+  await removeLeftoverHelpers(deps, file.name)
   const {unfinished, done} = await earlierCopies(pairs, to, deps.state.read(file.name), deps)
   const image = helperImage(project, deps.env)
   await finishCowOps(deps, file.name, image)

@@ -8,19 +8,20 @@
  */
 import {randomBytes} from 'node:crypto'
 import {judgeClone, unescapeDollars, type CloneCheck} from '../../core/branches.js'
+import {volumeDir, volumeRootOf} from '../../core/cow.js'
 import {BerthError, ExitCode} from '../../core/errors.js'
 import {resolveImage} from '../../core/images.js'
 import {HELPER_LABEL, LABEL, SEED_FROM_LABEL, SEED_ID_LABEL} from '../../core/naming.js'
 import type {RenderedVolume} from '../../core/render.js'
 import {settleHealth} from '../health.js'
 import {pauseContainer} from '../pause.js'
-import type {Deps, EnginePort, ProjectState, VolumeInfo} from '../ports.js'
+import type {Deps, EnginePort, ProjectState, VolumeInfo, VolumeStep} from '../ports.js'
 import type {Project} from '../project.js'
 
 export const DEFAULT_HELPER_IMAGE = 'debian:bookworm-slim'
 
 /** What copying needs. */
-export type CopyDeps = Pick<Deps, 'engine' | 'state' | 'clock' | 'install' | 'interrupts' | 'reporter'>
+export type CopyDeps = Pick<Deps, 'engine' | 'state' | 'clock' | 'install' | 'interrupts' | 'reporter' | 'volumeHelper'>
 
 export const seedId = (v: VolumeInfo | undefined): string | undefined => v?.Labels?.[SEED_ID_LABEL] ?? v?.CreatedAt
 export const newSeedId = (): string => `${new Date().toISOString()}-${randomBytes(4).toString('hex')}`
@@ -70,13 +71,18 @@ export async function resumePaused(deps: {engine: Pick<EnginePort, 'unpauseConta
 }
 
 /**
- * Remove the copy and check helper containers a killed berth left behind (run under the project's lock,
- * so none of them is in use). One still copying is stopped: its target keeps the marker and is copied again.
+ * Remove the copy and check helper containers a killed berth left behind, and stop its copies in the warm
+ * volume helper (run under the project's lock, so none of them is in use). One still copying is stopped: its
+ * target keeps the marker and is copied again.
  */
-export async function removeLeftoverHelpers(engine: Pick<EnginePort, 'containers' | 'removeContainer'>, project: string): Promise<number> {
+export async function removeLeftoverHelpers(deps: {engine: Pick<EnginePort, 'containers' | 'removeContainer'>; state: Deps['state']; volumeHelper?: Deps['volumeHelper']}, project: string): Promise<number> {
+  const {engine} = deps
   const left = await engine.containers({[LABEL.project]: project, [HELPER_LABEL]: undefined}, true)
   await Promise.all(left.map((c) => engine.removeContainer(c.Id, true)))
-  return left.length
+  const jobs = deps.state.read(project).copying ?? []
+  for (const job of jobs) await deps.volumeHelper?.stop(job)
+  if (jobs.length) deps.state.update(project, (s) => void (s.copying = (s.copying ?? []).filter((j) => !jobs.some((k) => k.job === j.job))))
+  return left.length + jobs.length
 }
 
 /**
@@ -97,11 +103,15 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
   }
   const paused: string[] = []
   let interrupted = false
+  const stop = new AbortController()
   const onSigint = () => {
     interrupted = true
-    // The helper stops; the target keeps its marker and is redone next time.
+    // The helper (or the copy in the warm helper) stops; the target keeps its marker and is redone next time.
+    stop.abort()
     void engine.removeContainer(name, true).catch(() => undefined)
   }
+  // Plain local volumes are folders of the engine's volume root: the copy can run in the warm volume helper.
+  const root = deps.volumeHelper ? await plainRoot(engine, spec.source, spec.target) : undefined
   const unwatch = deps.interrupts.watch(onSigint)
   const project = spec.labels[LABEL.project]
   if (project) await resumePaused(deps, project)
@@ -125,10 +135,16 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
     const mounts = [{source: spec.target, target: '/to'}]
     if (spec.source) mounts.push({source: spec.source, target: '/from', readOnly: true} as (typeof mounts)[number])
     const stopped = () => new BerthError(`interrupted while copying into ${spec.target}; run the same command again to finish it`, {exitCode: ExitCode.INTERRUPTED})
-    const r = await engine.runHelper({name, image: spec.image, cmd: ['bash', '-c', deps.install.runtimeScript('clone.sh')], mounts, labels: {...spec.labels, [HELPER_LABEL]: 'clone'}}).catch((error: unknown) => {
-      // The helper was removed under it (Ctrl-C): the engine's complaint about it is not the news.
-      throw interrupted ? stopped() : error
-    })
+    const script = deps.install.runtimeScript('clone.sh')
+    const from = spec.source && root ? volumeDir('/vols', spec.source) : '/nonexistent'
+    const warm = root ? await warmCopy(deps, project, {image: spec.image, root, script, argv: ['clone.sh', from, volumeDir('/vols', spec.target)], job: spec.target, stop: stop.signal}) : undefined
+    if (interrupted) throw stopped()
+    const r =
+      warm ??
+      (await engine.runHelper({name, image: spec.image, cmd: ['bash', '-c', script], mounts, labels: {...spec.labels, [HELPER_LABEL]: 'clone'}}).catch((error: unknown) => {
+        // The helper was removed under it (Ctrl-C): the engine's complaint about it is not the news.
+        throw interrupted ? stopped() : error
+      }))
     if (interrupted) throw stopped()
     if (r.code !== 0) {
       throw new BerthError(`copying volume ${spec.source} into ${spec.target} failed (exit ${r.code}): ${r.output.trim().split('\n').slice(-5).join(' / ')}`, {
@@ -143,6 +159,31 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
     if (!interrupted) await settleHealth(deps, paused)
     unwatch()
   }
+}
+
+/** A copy in the warm volume helper, recorded while it runs: a berth killed meanwhile leaves the record, and the next command stops the copy. */
+async function warmCopy(deps: CopyDeps, project: string | undefined, step: VolumeStep & {job: string}): Promise<{code: number; output: string} | undefined> {
+  const job = {job: step.job, image: step.image, root: step.root}
+  if (project) deps.state.update(project, (s) => void (s.copying = [...(s.copying ?? []).filter((j) => j.job !== job.job), job]))
+  try {
+    return await deps.volumeHelper!.run(step)
+  } finally {
+    if (project) deps.state.update(project, (s) => void (s.copying = (s.copying ?? []).filter((j) => j.job !== job.job)))
+  }
+}
+
+/** The engine's volume root when the source (if any) and the target are plain volumes of the local driver in it. */
+async function plainRoot(engine: EnginePort, source: string | undefined, target: string): Promise<string | undefined> {
+  let root: string | undefined
+  for (const name of source ? [source, target] : [target]) {
+    const v = await engine.volume(name)
+    // A volume with driver options (a copy-on-write overlay) is only a folder while a container mounts it.
+    if (!v || v.Driver !== 'local' || Object.keys(v.Options ?? {}).length > 0) return undefined
+    const at = volumeRootOf(name, v.Mountpoint)
+    if (!at || (root && at !== root)) return undefined
+    root = at
+  }
+  return root
 }
 
 export function engineLabels(v: RenderedVolume): Record<string, string> {

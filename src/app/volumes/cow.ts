@@ -38,22 +38,18 @@ import type {Deps, EnginePort, VolumeInfo} from '../ports.js'
 import {cloneModeOf, type CloneModeDeps} from './cow-mode.js'
 
 export type CowDeps = CloneModeDeps & Pick<Deps, 'compose'>
+/** What one step needs: the warm volume helper where there is one. */
+export type StepDeps = Pick<Deps, 'engine' | 'install' | 'volumeHelper'>
 
 const VOLS = '/vols'
 /** A volume's folder as the helper sees it (the engine's volume root is mounted at /vols). */
 export const inHelper = (_root: string, name: string) => volumeDir(VOLS, name)
 
 /** Run one step of runtime/cow.sh with the engine's volume root at /vols. */
-export async function cowStep(deps: Pick<Deps, 'engine' | 'install'>, root: string, image: string, project: string, args: string[]): Promise<string> {
-  const name = `berth-cow-${project}-${args[0]}`.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 200)
-  await deps.engine.removeContainer(name, true)
-  const r = await deps.engine.runHelper({
-    name,
-    image,
-    cmd: ['bash', '-c', deps.install.runtimeScript('cow.sh'), 'cow.sh', ...args],
-    mounts: [{source: root, target: VOLS, bind: true}],
-    labels: {[LABEL.project]: project, [HELPER_LABEL]: 'cow'},
-  })
+export async function cowStep(deps: StepDeps, root: string, image: string, project: string, args: string[]): Promise<string> {
+  const script = deps.install.runtimeScript('cow.sh')
+  // In the warm volume helper where there is one (an exec), else in a helper container of its own.
+  const r = (await deps.volumeHelper?.run({image, root, script, argv: ['cow.sh', ...args]})) ?? (await oneShotStep(deps, root, image, project, script, args))
   if (r.code !== 0) {
     throw new BerthError(`a copy-on-write step (${args[0]}) failed (exit ${r.code}): ${r.output.trim().split('\n').slice(-3).join(' / ')}`, {
       exitCode: ExitCode.DOCKER,
@@ -63,8 +59,20 @@ export async function cowStep(deps: Pick<Deps, 'engine' | 'install'>, root: stri
   return r.output.trim()
 }
 
+async function oneShotStep(deps: StepDeps, root: string, image: string, project: string, script: string, args: string[]): Promise<{code: number; output: string}> {
+  const name = `berth-cow-${project}-${args[0]}`.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 200)
+  await deps.engine.removeContainer(name, true)
+  return deps.engine.runHelper({
+    name,
+    image,
+    cmd: ['bash', '-c', script, 'cow.sh', ...args],
+    mounts: [{source: root, target: VOLS, bind: true}],
+    labels: {[LABEL.project]: project, [HELPER_LABEL]: 'cow'},
+  })
+}
+
 /** Bytes on disk of these volumes' folders (upper folders, layers), by volume name; missing where unknown. */
-export async function pieceSizes(deps: Pick<Deps, 'engine' | 'install'>, project: string, image: string, names: string[]): Promise<Map<string, number>> {
+export async function pieceSizes(deps: StepDeps, project: string, image: string, names: string[]): Promise<Map<string, number>> {
   const sizes = new Map<string, number>()
   if (names.length === 0) return sizes
   const first = await deps.engine.volume(names[0])
@@ -112,8 +120,9 @@ export async function branchVolume(deps: CowDeps, req: BranchRequest): Promise<s
   const seed = newSeedId()
   const op = {...(await planBranch(deps, root, {...req, targetLabels: {...req.targetLabels, [SEED_FROM_LABEL]: req.source, [SEED_ID_LABEL]: seed}}, source)), metacopy: mode.metacopy}
   const target = req.target!
-  deps.state.update(req.project, (s) => void ((s.cow ??= {})[target] = op))
-  await runOp(deps, root, req.image, req.project, op)
+  const save = (o: CowOp) => deps.state.update(req.project, (s) => void ((s.cow ??= {})[target] = o))
+  save(op)
+  await runOp(deps, root, req.image, req.project, op, save)
   deps.state.update(req.project, (s) => {
     delete s.cow?.[target]
     s.volumes[target] = {...s.volumes[target], complete: seed}
@@ -134,10 +143,11 @@ export async function freezeVolume(deps: CowDeps, req: {project: string; volume:
   if (held.length) throw new BerthError(`volume ${req.volume} is still used by ${(held[0].Names?.[0] ?? held[0].Id).replace(/^\//, '')}`, {exitCode: ExitCode.PREFLIGHT})
   const op = {...(await planBranch(deps, root, {project: req.project, source: req.volume, image: req.image}, source)), metacopy: mode.metacopy}
   const key = `freeze:${req.volume}`
-  deps.state.update(req.project, (s) => void ((s.cow ??= {})[key] = op))
-  await runOp(deps, root, req.image, req.project, op)
+  const save = (o: CowOp) => deps.state.update(req.project, (s) => void ((s.cow ??= {})[key] = o))
+  save(op)
+  const done = await runOp(deps, root, req.image, req.project, op, save)
   deps.state.update(req.project, (s) => void delete s.cow?.[key])
-  return layersAfter(op)
+  return layersAfter(done)
 }
 
 /** A new branch's volume over a layered snapshot's layers (its own upper folder): no copy. */
@@ -159,8 +169,9 @@ export async function branchFromLayers(deps: CowDeps, req: {project: string; sna
     sourceLabels: {},
     metacopy: mode.metacopy,
   }
-  deps.state.update(req.project, (s) => void ((s.cow ??= {})[req.target] = op))
-  await runOp(deps, root, req.image, req.project, op)
+  const save = (o: CowOp) => deps.state.update(req.project, (s) => void ((s.cow ??= {})[req.target] = o))
+  save(op)
+  await runOp(deps, root, req.image, req.project, op, save)
   deps.state.update(req.project, (s) => {
     delete s.cow?.[req.target]
     s.volumes[req.target] = {...s.volumes[req.target], complete: seed}
@@ -237,10 +248,20 @@ async function planBranch(deps: CowDeps, root: string, req: BranchRequest, sourc
   }
   const oldUpper = labels[COW_LABEL.upper]
   const lowers = lowersOf(labels)
-  const untouched = (await cowStep(deps, root, req.image, req.project, ['empty', `${inHelper(root, oldUpper)}/upper`])) === 'empty'
-  // The source wrote nothing since its layers were frozen: the branch stands on the same layers, the source stays as it is.
-  if (untouched) return {...base, from: 'upper', lowers, oldUpper, sourceUpper: oldUpper, sourceLabels: labels}
-  return {...base, from: 'upper', layer: layerVolumeName(req.project, newPieceId()), lowers, oldUpper, sourceUpper: upperVolumeName(req.source, newPieceId()), sourceLabels: labels}
+  // Whether the source wrote since its layers were frozen is found out by the rename step itself (ifWritten).
+  return {...base, from: 'upper', layer: layerVolumeName(req.project, newPieceId()), lowers, oldUpper, sourceUpper: upperVolumeName(req.source, newPieceId()), sourceLabels: labels, ifWritten: true}
+}
+
+/**
+ * The source wrote nothing since its layers were frozen (the rename step found its upper folder empty, and made
+ * the target's): the branch stands on the same layers, the source stays as it is. The pieces made for a layer go
+ * first, then the op is recorded as the one without a layer.
+ */
+async function untouched(deps: CowDeps, op: CowOp, save: (op: CowOp) => void): Promise<CowOp> {
+  for (const v of [op.layer!, op.sourceUpper]) if (await deps.engine.volume(v)) await deps.engine.removeVolume(v)
+  const kept: CowOp = {...op, layer: undefined, ifWritten: undefined, sourceUpper: op.oldUpper!}
+  save(kept)
+  return kept
 }
 
 export const pieceLabels = (project: string, kind: string, of: string, from: Record<string, string>): Record<string, string> => ({
@@ -252,37 +273,61 @@ export const pieceLabels = (project: string, kind: string, of: string, from: Rec
   [COW_LABEL.of]: of,
 })
 
-/** The op's steps, each one done only if it is not done yet: safe to run again after any interruption. */
-async function runOp(deps: CowDeps, root: string, image: string, project: string, op: CowOp): Promise<void> {
+/**
+ * The op's steps, each one done only if it is not done yet: safe to run again after any interruption. `save`
+ * records a change of the op in the journal (an ifWritten op whose source wrote nothing).
+ */
+async function runOp(deps: CowDeps, root: string, image: string, project: string, planned: CowOp, save: (op: CowOp) => void): Promise<CowOp> {
   const {engine} = deps
-  const layers = layersAfter(op)
+  let op = planned
   const sourceBase = stripCow(op.sourceLabels)
+  let remakeSource: Promise<void> = Promise.resolve()
   if (op.layer) {
     const source = await engine.volume(op.source)
     const sourceDone = source !== undefined && source.Labels?.[COW_LABEL.upper] === op.sourceUpper
     if (!sourceDone) {
-      await engine.ensureVolume(op.layer, pieceLabels(project, LAYER_KIND, op.source, op.sourceLabels))
-      await engine.ensureVolume(op.sourceUpper, pieceLabels(project, UPPER_KIND, op.source, op.sourceLabels))
-      if (op.targetUpper) await engine.ensureVolume(op.targetUpper, pieceLabels(project, UPPER_KIND, op.target ?? op.source, op.targetLabels ?? op.sourceLabels))
+      // Empty volumes, made at once (each is made only if it is not there yet).
+      await Promise.all([
+        engine.ensureVolume(op.layer, pieceLabels(project, LAYER_KIND, op.source, op.sourceLabels)),
+        engine.ensureVolume(op.sourceUpper, pieceLabels(project, UPPER_KIND, op.source, op.sourceLabels)),
+        op.targetUpper && engine.ensureVolume(op.targetUpper, pieceLabels(project, UPPER_KIND, op.target ?? op.source, op.targetLabels ?? op.sourceLabels)),
+      ])
       const from = op.from === 'plain' ? inHelper(root, op.source) : `${inHelper(root, op.oldUpper!)}/upper`
       const uppers = [op.sourceUpper, ...(op.targetUpper ? [op.targetUpper] : [])].map((u) => inHelper(root, u))
       // The source volume may be gone already (removed after the rename, before it was made again).
-      if (source) await cowStep(deps, root, image, project, ['freeze', from, inHelper(root, op.layer), ...uppers])
-      else if ((await cowStep(deps, root, image, project, ['state', from, inHelper(root, op.layer)])) !== 'moved') {
-        throw new BerthError(`volume ${op.source} is gone and its data is not in layer ${op.layer}`, {exitCode: ExitCode.DOCKER})
+      const said = source ? await cowStep(deps, root, image, project, [op.ifWritten ? 'branch' : 'freeze', from, inHelper(root, op.layer), ...uppers]) : undefined
+      if (said === 'untouched') {
+        op = await untouched(deps, op, save)
+      } else {
+        if (!source && (await cowStep(deps, root, image, project, ['state', from, inHelper(root, op.layer)])) !== 'moved') {
+          throw new BerthError(`volume ${op.source} is gone and its data is not in layer ${op.layer}`, {exitCode: ExitCode.DOCKER})
+        }
+        const layers = layersAfter(op)
+        const moved = op
+        remakeSource = (async () => {
+          if (source) await engine.removeVolume(moved.source)
+          await engine.createVolumeWith(moved.source, overlayLabels(sourceBase, layers, moved.sourceUpper), overlayOptions(root, layers, moved.sourceUpper, moved.metacopy))
+        })()
       }
-      if (source) await engine.removeVolume(op.source)
-      await engine.createVolumeWith(op.source, overlayLabels(sourceBase, layers, op.sourceUpper), overlayOptions(root, layers, op.sourceUpper, op.metacopy))
     }
   } else if (op.targetUpper) {
     await engine.ensureVolume(op.targetUpper, pieceLabels(project, UPPER_KIND, op.target ?? op.source, op.targetLabels ?? op.sourceLabels))
-    await cowStep(deps, root, image, project, ['freeze', '/nonexistent', inHelper(root, layers[0]), inHelper(root, op.targetUpper)])
+    await cowStep(deps, root, image, project, ['freeze', '/nonexistent', inHelper(root, layersAfter(op)[0]), inHelper(root, op.targetUpper)])
   }
-  if (op.target && op.targetUpper && !(await engine.volume(op.target))) {
-    await engine.createVolumeWith(op.target, overlayLabels(stripCow(op.targetLabels ?? {}), layers, op.targetUpper), overlayOptions(root, layers, op.targetUpper, op.metacopy))
-  }
-  // The source's previous upper volume: its folder became the new layer; what is left is an empty husk.
-  if (op.layer && op.oldUpper && op.oldUpper !== op.sourceUpper && (await engine.volume(op.oldUpper))) await engine.removeVolume(op.oldUpper)
+  const done = op
+  const layers = layersAfter(done)
+  // The source made again over the layers, then its previous upper volume removed (its folder became the new
+  // layer; what is left is an empty husk); meanwhile the target is made. Each is done only if not done yet.
+  const source = remakeSource.then(async () => {
+    if (done.layer && done.oldUpper && done.oldUpper !== done.sourceUpper && (await engine.volume(done.oldUpper))) await engine.removeVolume(done.oldUpper)
+  })
+  const target = (async () => {
+    if (done.target && done.targetUpper && !(await engine.volume(done.target))) {
+      await engine.createVolumeWith(done.target, overlayLabels(stripCow(done.targetLabels ?? {}), layers, done.targetUpper), overlayOptions(root, layers, done.targetUpper, done.metacopy))
+    }
+  })()
+  await Promise.all([source, target])
+  return done
 }
 
 const stripCow = withoutCow
@@ -298,7 +343,7 @@ export async function finishCowOps(deps: CowDeps, project: string, image: string
     const root = volumeRootOf(op.source, source?.Mountpoint) ?? (await anyRoot(deps.engine, op))
     if (!root) throw new BerthError(`cannot finish the copy-on-write branch ${key}: the engine's volume folder is unknown`, {exitCode: ExitCode.DOCKER})
     deps.reporter.step(`Finishing an interrupted copy-on-write branch: ${op.source} -> ${op.target ?? '(layer)'}`)
-    await runOp(deps, root, image, project, op)
+    await runOp(deps, root, image, project, op, (o) => deps.state.update(project, (s) => void ((s.cow ??= {})[key] = o)))
     deps.state.update(project, (s) => void delete s.cow?.[key])
   }
   return ops.length

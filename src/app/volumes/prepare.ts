@@ -39,7 +39,7 @@ export async function prepareVolumes(project: Project, result: RenderResult, dep
   const {engine, reporter} = deps
   const file = project.stack.value
   const branch = project.ctx.branch
-  await removeLeftoverHelpers(engine, file.name)
+  await removeLeftoverHelpers(deps, file.name)
   const image = helperImage(project, deps.env)
   // A copy-on-write branch a killed berth left half made is finished first (its source may be this stack's).
   await finishCowOps(deps, file.name, image)
