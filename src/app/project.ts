@@ -5,6 +5,7 @@
 import path from 'node:path'
 import {BerthError, ConfigError, ExitCode} from '../core/errors.js'
 import {recordingIO, type InputRead, type ProjectIO} from '../core/inputs.js'
+import {LazyMap} from '../core/lazy-map.js'
 import type {EnvironmentSpec, ServiceTemplate, StackContext, StackFile} from '../core/model.js'
 import {STACK_FILE} from '../core/naming.js'
 import {npmContext} from '../core/npm-registry.js'
@@ -100,7 +101,7 @@ function readSource(io: ProjectIO, parse: Parse, file: string, shown: string): S
   return parse(text, shown)
 }
 
-function loadDir<T>(io: ProjectIO, dir: string, shownDir: string, parse: (name: string, file: string, shown: string) => Loaded<T>, into: Map<string, Loaded<T>>) {
+function loadDir<T>(io: ProjectIO, dir: string, shownDir: string, parse: (name: string, file: string, shown: string) => Loaded<T>, into: Map<string, Loaded<T>>, lazily = false) {
   let entries: string[]
   try {
     entries = io.listDir(dir)
@@ -110,7 +111,9 @@ function loadDir<T>(io: ProjectIO, dir: string, shownDir: string, parse: (name: 
   for (const entry of [...entries].sort()) {
     const m = /^([a-z0-9][a-z0-9_-]*)\.ya?ml$/.exec(entry)
     if (!m) continue
-    into.set(m[1], parse(m[1], path.join(dir, entry), path.join(shownDir, entry)))
+    const make = () => parse(m[1], path.join(dir, entry), path.join(shownDir, entry))
+    if (lazily && into instanceof LazyMap) into.defer(m[1], make)
+    else into.set(m[1], make())
   }
 }
 
@@ -152,11 +155,13 @@ export async function loadProject(options: {cwd: string; dir?: string; io?: Proj
   const source = read(file, shown.startsWith('..') ? file : shown)
   const stack = {value: validateStackFile(source, validate), source}
 
-  const templates = new Map<string, Loaded<ServiceTemplate>>()
-  const profiles = new Map<string, Loaded<EnvironmentSpec>>()
+  // The built-in templates and environment profiles are read and parsed when a stack uses one (berth's own: tested, never broken); the
+  // project's own at once, so a mistake in one is said whatever the command.
+  const templates = new LazyMap<string, Loaded<ServiceTemplate>>()
+  const profiles = new LazyMap<string, Loaded<EnvironmentSpec>>()
   const builtinShown = (p: string) => `<berth>/templates/${p}`
-  loadDir(io, path.join(deps.install.builtinTemplates, 'services'), '', (n, f, s) => parseServiceTemplate(n, read(f, builtinShown(`services/${s}`))), templates)
-  loadDir(io, path.join(deps.install.builtinTemplates, 'environments'), '', (n, f, s) => parseEnvironmentProfile(n, read(f, builtinShown(`environments/${s}`))), profiles)
+  loadDir(io, path.join(deps.install.builtinTemplates, 'services'), '', (n, f, s) => parseServiceTemplate(n, read(f, builtinShown(`services/${s}`))), templates, true)
+  loadDir(io, path.join(deps.install.builtinTemplates, 'environments'), '', (n, f, s) => parseEnvironmentProfile(n, read(f, builtinShown(`environments/${s}`))), profiles, true)
   const own = path.resolve(root, stack.value.templates ?? 'templates')
   const ownShown = path.relative(cwd, own) || '.'
   loadDir(io, path.join(own, 'services'), path.join(ownShown, 'services'), (n, f, s) => parseServiceTemplate(n, read(f, s)), templates)
