@@ -74,3 +74,16 @@ describe('a copy in the warm volume helper', () => {
     expect(state.read('shop').copying).toEqual([])
   })
 })
+
+describe('volumes rm after a killed copy', () => {
+  it('stops the copy a killed berth left running into the volumes before removing them', async () => {
+    const {removeBranchVolumes} = await import('../../src/app/volumes/remove.js')
+    const {loadStack} = await import('./helpers.js')
+    const engine = new PlainEngine()
+    const state = memoryState({shop: {volumes: {}, copying: [{job: 'shop_b', image: 'debian', root: ROOT}]}})
+    const helper = fakeHelper()
+    const project = {root: '/repo', file: '/repo/berth.yml', stack: loadStack('name: shop\nservices:\n  web:\n    template: node\n'), templates: new Map(), profiles: new Map(), ctx: {root: '/repo', branch: 'main'}} as never
+    await removeBranchVolumes(project, 'feat', {yes: true}, testDeps({engine, state, volumeHelper: helper.port})).catch(() => undefined)
+    expect(helper.stopped).toEqual(['shop_b'])
+  })
+})
