@@ -41,6 +41,7 @@ export const SETTINGS: Record<string, Check> = {
   BERTH_HELPER_IMAGE: notBlank,
   BERTH_VOLUME_HELPER: (v) => (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(v) ? undefined : 'off, or a container name'),
   BERTH_VOLUME_HELPER_IDLE: wholeNumber(1, 86_400),
+  BERTH_WARM_COPY: flag,
   BERTH_DOOR_IMAGE: notBlank,
   BERTH_DOCKER_CLI: notBlank,
 }

@@ -25,7 +25,7 @@ describe('a switch killed with -9 during the copy of its data', () => {
     fx = await stackFixture('shop', {prefix: 't-kill'})
     // This test is about an interrupted full copy (copy-on-write makes none): full copies, whatever the engine can do.
     // Its own warm volume helper, made first, so that the copy running in it can be caught.
-    env = {...fx.env, BERTH_CLONE: 'copy', BERTH_VOLUME_HELPER: `berth-vh-${fx.name}`}
+    env = {...fx.env, BERTH_CLONE: 'copy', BERTH_VOLUME_HELPER: `berth-vh-${fx.name}`, BERTH_WARM_COPY: '1'}
     const engine = new Engine(undefined, env)
     await new WarmVolumeHelper(() => engine.docker(), installation(env), env).run({image: 'local/debian:bookworm', root: '/var/lib/docker/volumes', script: 'true', argv: ['true']})
   })

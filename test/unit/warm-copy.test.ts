@@ -28,6 +28,7 @@ function fakeHelper(answer: (step: VolumeStep) => {code: number; output: string}
 }
 
 const labels = {'dev.berth.project': 'shop'}
+const WARM = {BERTH_CONFIG: '/nonexistent/berth-config.yml', BERTH_WARM_COPY: '1'}
 
 describe('a copy in the warm volume helper', () => {
   it('runs clone.sh there between the volumes\' folders, as a job named after the target, recorded while it runs', async () => {
@@ -36,7 +37,7 @@ describe('a copy in the warm volume helper', () => {
     const state = memoryState()
     const seen: unknown[] = []
     const helper = fakeHelper(() => (seen.push(state.read('shop').copying), {code: 0, output: ''}))
-    await cloneInto(testDeps({engine, state, volumeHelper: helper.port}), {source: 'shop_a', target: 'shop_b', image: 'debian', labels})
+    await cloneInto(testDeps({engine, state, volumeHelper: helper.port}, WARM), {source: 'shop_a', target: 'shop_b', image: 'debian', labels})
     expect(helper.steps.map((s) => [s.root, s.job, s.argv])).toEqual([[ROOT, 'shop_b', ['clone.sh', `/vols/shop_a/_data`, `/vols/shop_b/_data`]]])
     expect(engine.calls.filter((c) => c.startsWith('helper'))).toEqual([])
     expect(seen).toEqual([[{job: 'shop_b', image: 'debian', root: ROOT}]])
@@ -52,16 +53,25 @@ describe('a copy in the warm volume helper', () => {
       for (const v of ['shop_a', 'shop_b']) engine.volumesByName.set(v, labels)
       if (options) engine.options.set('shop_a', options)
       const helper = fakeHelper(answer)
-      await cloneInto(testDeps({engine, state: memoryState(), volumeHelper: helper.port}), {source: 'shop_a', target: 'shop_b', image: 'debian', labels})
+      await cloneInto(testDeps({engine, state: memoryState(), volumeHelper: helper.port}, WARM), {source: 'shop_a', target: 'shop_b', image: 'debian', labels})
       expect(engine.calls.filter((c) => c.startsWith('helper clone'))).toEqual(['helper clone shop_b:/to shop_a:/from:ro'])
     }
+  })
+
+  it('without BERTH_WARM_COPY=1, a copy between plain volumes has its own helper container', async () => {
+    const engine = new PlainEngine()
+    for (const v of ['shop_a', 'shop_b']) engine.volumesByName.set(v, labels)
+    const helper = fakeHelper()
+    await cloneInto(testDeps({engine, state: memoryState(), volumeHelper: helper.port}), {source: 'shop_a', target: 'shop_b', image: 'debian', labels})
+    expect(helper.steps).toEqual([])
+    expect(engine.calls.filter((c) => c.startsWith('helper clone'))).toEqual(['helper clone shop_b:/to shop_a:/from:ro'])
   })
 
   it('fails with the copy\'s own words, the target left for the next run', async () => {
     const engine = new PlainEngine()
     for (const v of ['shop_a', 'shop_b']) engine.volumesByName.set(v, labels)
     const helper = fakeHelper(() => ({code: 2, output: 'tar: ./x: Cannot open: No space left on device\n'}))
-    const error = await cloneInto(testDeps({engine, state: memoryState(), volumeHelper: helper.port}), {source: 'shop_a', target: 'shop_b', image: 'debian', labels}).catch((e) => e)
+    const error = await cloneInto(testDeps({engine, state: memoryState(), volumeHelper: helper.port}, WARM), {source: 'shop_a', target: 'shop_b', image: 'debian', labels}).catch((e) => e)
     expect(error.message).toMatch(/copying volume shop_a into shop_b failed \(exit 2\): tar: .*No space left/)
   })
 

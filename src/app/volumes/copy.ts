@@ -21,7 +21,7 @@ import type {Project} from '../project.js'
 export const DEFAULT_HELPER_IMAGE = 'debian:bookworm-slim'
 
 /** What copying needs. */
-export type CopyDeps = Pick<Deps, 'engine' | 'state' | 'clock' | 'install' | 'interrupts' | 'reporter' | 'volumeHelper'>
+export type CopyDeps = Pick<Deps, 'engine' | 'state' | 'clock' | 'install' | 'interrupts' | 'reporter' | 'volumeHelper'> & {env?: NodeJS.ProcessEnv}
 
 export const seedId = (v: VolumeInfo | undefined): string | undefined => v?.Labels?.[SEED_ID_LABEL] ?? v?.CreatedAt
 export const newSeedId = (): string => `${new Date().toISOString()}-${randomBytes(4).toString('hex')}`
@@ -110,8 +110,10 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
     stop.abort()
     void engine.removeContainer(name, true).catch(() => undefined)
   }
-  // Plain local volumes are folders of the engine's volume root: the copy can run in the warm volume helper.
-  const root = deps.volumeHelper ? await plainRoot(engine, spec.source, spec.target) : undefined
+  // Plain local volumes are folders of the engine's volume root: the copy can run in the warm volume helper. Only
+  // with BERTH_WARM_COPY=1 for now: a branch's first `up` beside a running base hung twice in ~10 parallel e2e runs
+  // with it (not found yet), never with a helper container of the copy's own.
+  const root = deps.volumeHelper && deps.env?.BERTH_WARM_COPY === '1' ? await plainRoot(engine, spec.source, spec.target) : undefined
   const unwatch = deps.interrupts.watch(onSigint)
   const project = spec.labels[LABEL.project]
   if (project) await resumePaused(deps, project)
