@@ -12,21 +12,21 @@
 //   - a 100 MB download, MB/s: target ratio >= 0.9
 // Needs a built CLI (npm run build), the engine and local/node:20. Removes its containers, networks and
 // volumes even when it fails. BERTH_DOOR_MODE passes through to berth (host or published door).
-import {execFile, execFileSync} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {CLI, median} from './bench-lib.js'
+import {CLI, median, run} from './bench-lib.js'
 
 const IMAGES = 'node:20-bookworm-slim=local/node:20,postgres:15=local/postgres:15,redis:7=local/redis:7,debian:bookworm-slim=local/debian:bookworm'
 const IMAGE = 'local/node:20'
 const PORT = 8000
 const DOWNLOAD_MB = 100
 
-export {median}
+export {median, run}
 
 // The server: "/" answers "ok" (keep-alive), "/big" streams DOWNLOAD_MB MB in 64 KB chunks.
 export const SERVER = `const http = require('node:http')
@@ -40,12 +40,6 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT || ${PORT}), '0.0.0.0')
 process.on('SIGTERM', () => process.exit(0))
 `
-
-export function run(file, args, options = {}) {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, {encoding: 'utf8', maxBuffer: 1 << 26, ...options}, (e, stdout, stderr) => (e ? reject(new Error(`${file} ${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout))),
-  )
-}
 
 function canBind(port) {
   return new Promise((resolve) => {
