@@ -84,13 +84,13 @@ export function swarmStack(result: RenderResult, options: SwarmOptions): SwarmSt
   const out: SwarmStack = {name: result.project, model: {}, services: [], secrets: [], envRefs: {}}
   const topSecrets: Record<string, unknown> = {}
   const services: Record<string, unknown> = {}
+  const mode = options.publishMode ?? 'ingress'
   for (const name of Object.keys(source.services as Record<string, unknown>).sort()) {
     const service = clone((source.services as Record<string, Record<string, unknown>>)[name])
     if (service.labels && (service.labels as Record<string, string>)[LABEL.role] === 'setup') continue
     checkName(result.project, name, options)
     const {image, built} = serviceImage(name, service, berthServices.has(name), result, options)
     checkMounts(name, service, result, options)
-    const mode = options.publishMode ?? 'ingress'
     const ports = publishedPorts(name, result, mode)
     const replicas = wantedReplicas(service)
     const hasData = result.volumes.some((v) => v.service === name && v.kind === 'data')
@@ -102,7 +102,7 @@ export function swarmStack(result: RenderResult, options: SwarmOptions): SwarmSt
     services[name] = swarmService
     out.services.push({name, image, built, replicas, ports})
   }
-  if ((options.publishMode ?? 'ingress') === 'door') addDoor(out, services, result.env.name, options)
+  if (mode === 'door') addDoor(out, services, result.env.name, options)
   const model: Record<string, unknown> = {version: STACK_FORMAT, services, networks: overlayNetworks(source.networks)}
   if (isPlainObject(source.volumes) && Object.keys(source.volumes).length > 0) model.volumes = clone(source.volumes)
   if (Object.keys(topSecrets).length > 0) model.secrets = topSecrets
