@@ -19,7 +19,8 @@ jobs=/tmp/berth-jobs
 gone() { ! kill -0 -- "-$1" 2>/dev/null; }
 stop_job() {
   local pid
-  read -r pid < "$jobs/$1" 2>/dev/null || return 0
+  # (The redirection is grouped: bash opens "< FILE" before "2>/dev/null" of the same command.)
+  { read -r pid < "$jobs/$1"; } 2>/dev/null || return 0
   # CONT too: a stopped process (kill -STOP, a debugger) would not end on TERM.
   kill -TERM -- "-$pid" 2>/dev/null
   kill -CONT -- "-$pid" 2>/dev/null

@@ -58,7 +58,9 @@ export class WarmVolumeHelper implements VolumeHelperPort {
       })
       trace(`volume helper ${name}: ${step.argv[0]} ${step.argv[1] ?? ''}: ${r ? `exit ${r.code}` : 'not running'}`)
       if (r && r.code === UNSUPPORTED) break
-      if (r && r.code !== CLOSING && (r.code === 0 || step.stop?.aborted || (await running(docker, name)))) return r
+      // A failed step counts only if the very helper it ran in is still there: another berth may have replaced
+      // a helper that went away under the step (its exit 137), and the step is then run again in the new one.
+      if (r && r.code !== CLOSING && (r.code === 0 || step.stop?.aborted || (await running(docker, name, r.container)))) return {code: r.code, output: r.output}
       // The helper is gone or closing (or went away under the step, which is safe to run again): a new one.
       if (step.stop?.aborted) return r ?? {code: 130, output: 'stopped'}
       const started = await this.start(docker, name, step)
@@ -112,19 +114,20 @@ export class WarmVolumeHelper implements VolumeHelperPort {
   }
 }
 
-async function running(docker: Dockerode, name: string): Promise<boolean> {
-  const state = await docker
+/** Is the helper called NAME running, and (given an id) still the same container? */
+async function running(docker: Dockerode, name: string, id?: string): Promise<boolean> {
+  const info = await docker
     .getContainer(name)
     .inspect()
-    .then((i) => i.State, () => undefined)
-  return Boolean(state?.Running && !state.Paused)
+    .catch(() => undefined)
+  return Boolean(info?.State?.Running && !info.State.Paused && (!id || info.Id === id))
 }
 
 /**
  * An exec in the container: its exit code and output (stdout and stderr in order). With `stop`: once it
  * aborts, `kill` is run (again every 0.3 s) until the exec has ended.
  */
-async function execIn(docker: Dockerode, name: string, cmd: string[], kill?: () => Promise<void>, stop?: AbortSignal): Promise<{code: number; output: string}> {
+async function execIn(docker: Dockerode, name: string, cmd: string[], kill?: () => Promise<void>, stop?: AbortSignal): Promise<{code: number; output: string; container?: string}> {
   const exec = await docker.getContainer(name).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false})
   const stream = await exec.start({hijack: true, stdin: false})
   const chunks: Buffer[] = []
@@ -163,7 +166,7 @@ async function execIn(docker: Dockerode, name: string, cmd: string[], kill?: () 
   // The stream ends as the process does; its exit code may take a moment to be recorded.
   for (let i = 0; ; i++) {
     const info = await exec.inspect()
-    if (!info.Running || i >= 50) return {code: info.Running ? -1 : (info.ExitCode ?? -1), output: Buffer.concat(chunks).toString('utf8')}
+    if (!info.Running || i >= 50) return {code: info.Running ? -1 : (info.ExitCode ?? -1), output: Buffer.concat(chunks).toString('utf8'), container: info.ContainerID}
     await new Promise((r) => setTimeout(r, 20))
   }
 }
