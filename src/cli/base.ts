@@ -7,6 +7,7 @@ import {isBerthError, ExitCode} from '../core/errors.js'
 import {checkSettings} from '../core/settings.js'
 import type {Deps} from '../app/ports.js'
 import type {Project} from '../app/project.js'
+import {trace} from '../infra/trace.js'
 import {colours, stderrReporter, type Reporter} from './reporter.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -30,6 +31,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   override async init(): Promise<void> {
     await super.init()
+    trace(`berth ${this.id?.replaceAll(':', ' ') ?? ''} ${JSON.stringify(this.argv)} in ${process.cwd()}`, {fileOnly: true})
     if (!process.listeners('SIGINT').includes(onInterrupt)) process.on('SIGINT', onInterrupt)
     // Every BERTH_* variable berth could misread is checked before anything happens.
     checkSettings(process.env)

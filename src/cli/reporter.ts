@@ -26,7 +26,10 @@ export function stderrReporter(options: {quiet?: boolean} = {}): Reporter {
   const write = (s: string) => out(s.endsWith('\n') ? s : `${s}\n`)
   return {
     tty,
-    step: (m) => options.quiet || write(`${c.cyan('›')} ${m}${process.env.BERTH_DEBUG === '1' ? c.dim(` (+${(performance.now() / 1000).toFixed(3)}s)`) : ''}`),
+    step: (m) => {
+      trace(`step: ${m}`, {fileOnly: true})
+      return options.quiet || write(`${c.cyan('›')} ${m}${process.env.BERTH_DEBUG === '1' ? c.dim(` (+${(performance.now() / 1000).toFixed(3)}s)`) : ''}`)
+    },
     info: (m) => options.quiet || write(m),
     warn: (m) => write(`${c.yellow('warning:')} ${m}`),
     passthrough: (chunk) => options.quiet || out(typeof chunk === 'string' ? chunk : chunk.toString('utf8')),

@@ -6,6 +6,7 @@ import {spawn} from 'node:child_process'
 import type {ComposePort, ComposeTarget, RunOptions, RunResult} from '../app/ports.js'
 import {ansiStripper} from '../core/ansi.js'
 import {BerthError, ExitCode} from '../core/errors.js'
+import {trace} from '../infra/trace.js'
 
 export type {ComposeTarget, RunOptions, RunResult} from '../app/ports.js'
 
@@ -18,7 +19,7 @@ function tail(text: string, lines = TAIL): string {
 /** Run a program with an argv array. SIGINT while it runs: the child is stopped, then INTERRUPTED. */
 export function runProcess(file: string, args: string[], options: RunOptions & {env?: NodeJS.ProcessEnv} = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth +${(performance.now() / 1000).toFixed(3)}s] run ${JSON.stringify([file, ...args])}\n`)
+    trace(`run ${JSON.stringify([file, ...args])}`)
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -54,7 +55,7 @@ export function runProcess(file: string, args: string[], options: RunOptions & {
     child.on('close', (code, signal) => {
       process.off('SIGINT', onSigint)
       options.signal?.removeEventListener('abort', onAbort)
-      if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth +${(performance.now() / 1000).toFixed(3)}s] exit ${code ?? signal}: ${file} ${args[0] ?? ''} ${args.slice(1).find((a) => !a.startsWith('-')) ?? ''}\n`)
+      trace(`exit ${code ?? signal}: ${file} ${args[0] ?? ''} ${args.slice(1).find((a) => !a.startsWith('-')) ?? ''}`)
       if (interrupted) {
         reject(new BerthError('interrupted', {exitCode: ExitCode.INTERRUPTED}))
         return
@@ -170,7 +171,7 @@ export class ComposeCli implements ComposePort {
 /** Run a program with its stdout and stderr passed on as they come, without terminal control codes; its exit code. */
 function streamPlain(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth +${(performance.now() / 1000).toFixed(3)}s] run ${JSON.stringify([file, ...args])}\n`)
+    trace(`run ${JSON.stringify([file, ...args])}`)
     const child = spawn(file, args, {env, stdio: ['inherit', 'pipe', 'pipe']})
     const pass = (from: NodeJS.ReadableStream | null, to: NodeJS.WriteStream) => {
       const strip = ansiStripper()

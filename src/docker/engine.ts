@@ -5,6 +5,7 @@
 import type Dockerode from 'dockerode'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {describeEndpoint, dockerodeOptions, resolveEngineEndpoint} from './context.js'
+import {traceEngineCalls} from './engine-trace.js'
 
 import type {ContainerInfo, EngineInfo, EnginePort, EngineVersion, HelperSpec, VolumeInfo} from '../app/ports.js'
 
@@ -46,7 +47,7 @@ export class Engine implements EnginePort {
     this.address = describeEndpoint(endpoint)
     const options = dockerodeOptions(endpoint)
     const Docker = (await import('dockerode')).default
-    return options ? new Docker(options as Dockerode.DockerOptions) : new Docker()
+    return traceEngineCalls(options ? new Docker(options as Dockerode.DockerOptions) : new Docker())
   }
 
   private pinged?: Promise<void>

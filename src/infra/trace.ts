@@ -1,4 +1,22 @@
-/** Timed debug lines on stderr, only with --debug or BERTH_DEBUG=1 (like the commands ComposeCli runs). */
-export function trace(message: string): void {
-  if (process.env.BERTH_DEBUG === '1') process.stderr.write(`[berth +${(performance.now() / 1000).toFixed(3)}s] ${message}\n`)
+import {appendFileSync} from 'node:fs'
+
+/**
+ * Timed debug lines: on stderr with --debug or BERTH_DEBUG=1 (like the commands ComposeCli runs), and appended to
+ * the file BERTH_TRACE_FILE names (whatever BERTH_DEBUG says): a record of where a berth that hung or was killed
+ * got to, without changing its output. The tests' harness reads it when a berth runs past its time. `fileOnly`: a
+ * line too many for --debug on a terminal (each engine call), kept for the file.
+ */
+export const tracing = (): boolean => process.env.BERTH_DEBUG === '1' || Boolean(process.env.BERTH_TRACE_FILE)
+
+export function trace(message: string, options: {fileOnly?: boolean} = {}): void {
+  const line = `[berth +${(performance.now() / 1000).toFixed(3)}s] ${message}\n`
+  if (process.env.BERTH_DEBUG === '1' && !options.fileOnly) process.stderr.write(line)
+  const file = process.env.BERTH_TRACE_FILE
+  if (file) {
+    try {
+      appendFileSync(file, `${process.pid} ${line}`)
+    } catch {
+      // A record that cannot be written is no reason for the command to fail.
+    }
+  }
 }

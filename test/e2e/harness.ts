@@ -30,26 +30,78 @@ export interface CliResult {
   stderr: string
 }
 
-/** Run the built berth CLI (argv array, no shell) with the local image map. */
+/**
+ * Run the built berth CLI (argv array, no shell) with the local image map. Its trace lines (BERTH_TRACE_FILE) go to
+ * a file of its own; should it run past the timeout, the result's stderr says where it was: its last trace lines
+ * (each engine call, each Compose run), what it was waiting on (Node's diagnostic report: open handles, child
+ * processes) and the project's containers. Killed by the timeout, its code is -1.
+ */
 export function berth(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<CliResult> {
+  const traceDir = mkdtempSync(path.join(os.tmpdir(), 'berth-trace-'))
+  const traceFile = path.join(traceDir, 'trace.log')
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
-      [CLI, ...args],
-      {
-        cwd: options.cwd,
-        env: berthEnv(options.env),
-        encoding: 'utf8',
-        timeout: options.timeoutMs ?? 230_000,
-        maxBuffer: 32 * 1024 * 1024,
-      },
+      ['--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${traceDir}`, '--report-filename=report.json', CLI, ...args],
+      {cwd: options.cwd, env: berthEnv({BERTH_TRACE_FILE: traceFile, ...options.env}), encoding: 'utf8', maxBuffer: 32 * 1024 * 1024},
       (error, stdout, stderr) => {
-        // Killed (the timeout above): say so, rather than pass for a berth that exited 1 in silence.
-        if (error?.signal) resolve({code: -1, stdout, stderr: `${stderr}\n[harness: berth ${args.join(' ')} killed by ${error.signal}${error.killed ? ' after the timeout' : ''}]`})
+        clearTimeout(timer)
+        const where = timedOut ? hangReport(traceDir, seen) : ''
+        rmSync(traceDir, {recursive: true, force: true})
+        // Killed (the timeout below): say so, rather than pass for a berth that exited 1 in silence.
+        if (error?.signal || timedOut) resolve({code: -1, stdout, stderr: `${stderr}\n[harness: berth ${args.join(' ')} killed by ${error?.signal ?? 'SIGKILL'}${timedOut ? ' after the timeout' : ''}]${where}`})
         else resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr})
       },
     )
+    let timedOut = false
+    let seen = ''
+    const timer = setTimeout(() => {
+      timedOut = true
+      // Its children and the containers while it still runs, the diagnostic report (Node writes it on SIGUSR2), then the kill.
+      seen = [`child processes:`, shell('ps', ['-o', 'pid,etime,args', '--ppid', String(child.pid)]), 'containers:', shell('docker', ['ps', '-a', '--format', '{{.Names}}\t{{.Status}}']).split('\n').slice(0, 40).join('\n')].join('\n')
+      child.kill('SIGUSR2')
+      waitForFile(path.join(traceDir, 'report.json'), 3000).finally(() => child.kill('SIGKILL'))
+    }, options.timeoutMs ?? 230_000)
   })
+}
+
+async function waitForFile(file: string, ms: number): Promise<void> {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    try {
+      JSON.parse(readFileSync(file, 'utf8'))
+      return
+    } catch {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+}
+
+function shell(file: string, argv: string[]): string {
+  try {
+    return execFileSync(file, argv, {encoding: 'utf8', timeout: 15_000}).trimEnd()
+  } catch (error) {
+    return `(${file} failed: ${(error as Error).message.split('\n')[0]})`
+  }
+}
+
+/** Where a berth that ran past its time was: the end of its trace, its open handles and children, the engine's containers. */
+function hangReport(dir: string, seen: string): string {
+  const parts: string[] = []
+  try {
+    parts.push('last trace lines:', ...readFileSync(path.join(dir, 'trace.log'), 'utf8').trimEnd().split('\n').slice(-60))
+  } catch {
+    parts.push('no trace lines')
+  }
+  try {
+    const report = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as {libuv?: Array<{type: string; is_active?: boolean; is_referenced?: boolean; localEndpoint?: unknown; remoteEndpoint?: unknown; pid?: number; repeat?: number; timeout?: number; filename?: string}>}
+    const handles = (report.libuv ?? []).filter((h) => h.is_active && h.is_referenced !== false && h.type !== 'async')
+    parts.push('open handles:', ...handles.map((h) => `  ${h.type} ${JSON.stringify({pid: h.pid, remote: h.remoteEndpoint, local: h.localEndpoint, timeout: h.timeout, file: h.filename})}`))
+  } catch {
+    parts.push('no diagnostic report')
+  }
+  parts.push(seen)
+  return `\n[harness: where it was]\n${parts.join('\n')}`
 }
 
 /** The environment every berth the tests run gets: the local images, no colour, no user config of this machine. */
