@@ -23,6 +23,8 @@ export const DEFAULT_IDLE_SECONDS = 300
 /** A step that found the helper closing (exit 75), or an image without flock/setsid (76). */
 const CLOSING = 75
 const UNSUPPORTED = 76
+/** How long the engine may take to make and start an exec in the helper (it takes milliseconds). */
+const EXEC_START_MS = 15_000
 
 type Status = {statusCode?: number; message?: string}
 
@@ -41,6 +43,7 @@ export class WarmVolumeHelper implements VolumeHelperPort {
     private readonly docker: () => Promise<Dockerode>,
     private readonly install: Pick<InstallPort, 'runtimeScript'>,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly execStartMs = EXEC_START_MS,
   ) {}
 
   async run(step: VolumeStep): Promise<{code: number; output: string} | undefined> {
@@ -51,9 +54,12 @@ export class WarmVolumeHelper implements VolumeHelperPort {
     const script = this.install.runtimeScript('volume-helper.sh')
     const cmd = ['bash', '-c', script, 'volume-helper.sh', 'run', step.job ?? '-', step.script, ...step.argv]
     for (let attempt = 0; attempt < 4; attempt++) {
-      const r = await execIn(docker, name, cmd, step.job ? () => this.stopJob(docker, name, script, step.job!) : undefined, step.stop).catch((error: Status) => {
+      const r = await execIn(docker, name, cmd, {kill: step.job ? () => this.stopJob(docker, name, script, step.job!) : undefined, stop: step.stop, startMs: this.execStartMs}).catch(async (error: Status & {stalled?: boolean}) => {
+        // The engine did not start the exec: that helper is of no use (removing it is always safe, and a step of another
+        // berth it cuts short is run again there); a new one is made below.
+        if (error.stalled) await docker.getContainer(name).remove({force: true}).catch(() => undefined)
         // No such container (404), or not running (409: exited, paused, being removed): a new one is made below.
-        if (error.statusCode === 404 || error.statusCode === 409) return undefined
+        if (error.stalled || error.statusCode === 404 || error.statusCode === 409) return undefined
         throw error
       })
       trace(`volume helper ${name}: ${step.argv[0]} ${step.argv[1] ?? ''}: ${r ? `exit ${r.code}` : 'not running'}`)
@@ -110,7 +116,7 @@ export class WarmVolumeHelper implements VolumeHelperPort {
   }
 
   private async stopJob(docker: Dockerode, name: string, script: string, job: string): Promise<void> {
-    await execIn(docker, name, ['bash', '-c', script, 'volume-helper.sh', 'stop', job]).catch(() => undefined)
+    await execIn(docker, name, ['bash', '-c', script, 'volume-helper.sh', 'stop', job], {startMs: this.execStartMs}).catch(() => undefined)
   }
 }
 
@@ -127,9 +133,23 @@ async function running(docker: Dockerode, name: string, id?: string): Promise<bo
  * An exec in the container: its exit code and output (stdout and stderr in order). With `stop`: once it
  * aborts, `kill` is run (again every 0.3 s) until the exec has ended.
  */
-async function execIn(docker: Dockerode, name: string, cmd: string[], kill?: () => Promise<void>, stop?: AbortSignal): Promise<{code: number; output: string; container?: string}> {
-  const exec = await docker.getContainer(name).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false})
-  const stream = await exec.start({hijack: true, stdin: false})
+async function execIn(docker: Dockerode, name: string, cmd: string[], options: {kill?: () => Promise<void>; stop?: AbortSignal; startMs: number}): Promise<{code: number; output: string; container?: string}> {
+  const {kill, stop} = options
+  // Making and starting an exec takes the engine milliseconds. Should it not answer (an exec started while the helper
+  // exits has been seen to hang in engines), the requests are given up after startMs and the caller goes on.
+  const starting = new AbortController()
+  const guard = setTimeout(() => starting.abort(), options.startMs)
+  let exec: Dockerode.Exec
+  let stream: NodeJS.ReadWriteStream
+  try {
+    exec = await docker.getContainer(name).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, abortSignal: starting.signal})
+    stream = await exec.start({hijack: true, stdin: false, abortSignal: starting.signal})
+  } catch (error) {
+    if (starting.signal.aborted) throw Object.assign(new Error(`the engine did not start a step in ${name} within ${options.startMs / 1000} s`), {stalled: true})
+    throw error
+  } finally {
+    clearTimeout(guard)
+  }
   const chunks: Buffer[] = []
   const sink = new Writable({write: (c: Buffer, _e, done) => void (chunks.push(c), done())})
   docker.modem.demuxStream(stream, sink, sink)

@@ -54,3 +54,37 @@ describe('warm volume helper: a failed step', () => {
     expect(r).toEqual({code: 2, output: 'ran in A\n'})
   })
 })
+
+describe('warm volume helper: an exec the engine does not start', () => {
+  it('is given up after the time allowed; that helper is removed and the step runs in a new one', async () => {
+    const calls: string[] = []
+    let state: 'running' | 'gone' | 'created' = 'running'
+    let execs = 0
+    const docker = {
+      modem: {demuxStream: (stream: PassThrough, out: Writable) => stream.on('data', (c: Buffer) => out.write(c))},
+      getContainer: () => ({
+        inspect: async () => {
+          if (state === 'gone') throw Object.assign(new Error('no such container'), {statusCode: 404})
+          return {Id: 'B', State: {Running: state === 'running', Paused: false, Status: state}}
+        },
+        remove: async () => void (calls.push('remove'), (state = 'gone')),
+        start: async () => void (calls.push('start'), (state = 'running')),
+        exec: async () => {
+          const n = ++execs
+          return {
+            // The first start never answers: only its abort ends it.
+            start: (opts: {abortSignal: AbortSignal}) =>
+              n === 1
+                ? new Promise((_, reject) => opts.abortSignal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), {name: 'AbortError'}))))
+                : Promise.resolve(new PassThrough().end('second\n')),
+            inspect: async () => ({Running: false, ExitCode: 0, ContainerID: 'B'}),
+          }
+        },
+      }),
+      createContainer: async () => void (calls.push('create'), (state = 'created')),
+    }
+    const r = await new WarmVolumeHelper(async () => docker as unknown as Dockerode, install, env, 50).run(step)
+    expect(calls).toEqual(['remove', 'create', 'start'])
+    expect(r).toEqual({code: 0, output: 'second\n'})
+  })
+})
