@@ -28,7 +28,7 @@ function fakeHelper(answer: (step: VolumeStep) => {code: number; output: string}
 }
 
 const labels = {'dev.berth.project': 'shop'}
-const WARM = {BERTH_CONFIG: '/nonexistent/berth-config.yml', BERTH_WARM_COPY: '1'}
+const WARM = {BERTH_CONFIG: '/nonexistent/berth-config.yml'}
 
 describe('a copy in the warm volume helper', () => {
   it('runs clone.sh there between the volumes\' folders, as a job named after the target, recorded while it runs', async () => {
@@ -58,11 +58,11 @@ describe('a copy in the warm volume helper', () => {
     }
   })
 
-  it('without BERTH_WARM_COPY=1, a copy between plain volumes has its own helper container', async () => {
+  it('with BERTH_WARM_COPY=0, a copy between plain volumes has its own helper container', async () => {
     const engine = new PlainEngine()
     for (const v of ['shop_a', 'shop_b']) engine.volumesByName.set(v, labels)
     const helper = fakeHelper()
-    await cloneInto(testDeps({engine, state: memoryState(), volumeHelper: helper.port}), {source: 'shop_a', target: 'shop_b', image: 'debian', labels})
+    await cloneInto(testDeps({engine, state: memoryState(), volumeHelper: helper.port}, {...WARM, BERTH_WARM_COPY: '0'}), {source: 'shop_a', target: 'shop_b', image: 'debian', labels})
     expect(helper.steps).toEqual([])
     expect(engine.calls.filter((c) => c.startsWith('helper clone'))).toEqual(['helper clone shop_b:/to shop_a:/from:ro'])
   })

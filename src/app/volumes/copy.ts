@@ -110,10 +110,9 @@ export async function cloneInto(deps: CopyDeps, spec: {source?: string; target: 
     stop.abort()
     void engine.removeContainer(name, true).catch(() => undefined)
   }
-  // Plain local volumes are folders of the engine's volume root: the copy can run in the warm volume helper. Only
-  // with BERTH_WARM_COPY=1 for now: a branch's first `up` beside a running base hung twice in ~10 parallel e2e runs
-  // with it (not found yet), never with a helper container of the copy's own.
-  const root = deps.volumeHelper && deps.env?.BERTH_WARM_COPY === '1' ? await plainRoot(engine, spec.source, spec.target) : undefined
+  // Plain local volumes are folders of the engine's volume root: the copy runs in the warm volume helper
+  // (BERTH_WARM_COPY=0: in a helper container of its own, as before the warm helper).
+  const root = deps.volumeHelper && deps.env?.BERTH_WARM_COPY !== '0' ? await plainRoot(engine, spec.source, spec.target) : undefined
   const unwatch = deps.interrupts.watch(onSigint)
   const project = spec.labels[LABEL.project]
   if (project) await resumePaused(deps, project)
