@@ -53,7 +53,7 @@ export function up(project: Project, options: UpOptions, deps: Deps): Promise<Up
 
 /** Before anything starts: pause other branches' stacks behind the door, stop old port holders, check the ports. */
 async function clearTheWay(project: Project, result: RenderResult, deps: Deps): Promise<void> {
-  const {engine, compose, reporter} = deps
+  const {engine, reporter} = deps
   const name = project.stack.value.name
   // The door routes to one branch at a time: another branch's running stack is paused (kept warm).
   for (const frozen of await freezeOthers(deps, result.door, result.project, name)) {

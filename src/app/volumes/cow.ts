@@ -34,7 +34,7 @@ import {newSeedId} from './copy.js'
 /** Below this many megabytes, a volume held by a warm stack is copied rather than frozen (BERTH_COW_MIN). */
 export const DEFAULT_COW_MIN_MB = 128
 import {retireStack} from '../door/warm.js'
-import type {Deps, EnginePort, VolumeInfo} from '../ports.js'
+import type {ContainerInfo, Deps, EnginePort, VolumeInfo} from '../ports.js'
 import {cloneModeOf, type CloneModeDeps} from './cow-mode.js'
 
 export type CowDeps = CloneModeDeps & Pick<Deps, 'compose'>
@@ -112,13 +112,14 @@ export async function branchVolume(deps: CowDeps, req: BranchRequest): Promise<s
   }
   // A small volume whose stack is kept warm is copied (paused for a moment): its stack stays warm, and the copy
   // costs less than the cold start of that stack which a layer would take.
-  if (mode.setting === 'auto' && (await smallAndHeld(deps, root, req))) return undefined
+  const users = await deps.engine.containersUsingVolume(req.source, true)
+  if (mode.setting === 'auto' && users.length > 0 && (await small(deps, source, req))) return undefined
   // Nothing may hold the source while its data is frozen: a database is stopped first (so what it kept in
   // memory is on disk), never used as a live lower layer.
-  if (!(await freeSource(deps, req.project, req.source))) return undefined
+  if (!(await freeSource(deps, req.project, req.source, users))) return undefined
   // Labelled as a seeded volume (from the source), complete once made: a clone run again keeps it.
   const seed = newSeedId()
-  const op = {...(await planBranch(deps, root, {...req, targetLabels: {...req.targetLabels, [SEED_FROM_LABEL]: req.source, [SEED_ID_LABEL]: seed}}, source)), metacopy: mode.metacopy}
+  const op = {...planBranch({...req, targetLabels: {...req.targetLabels, [SEED_FROM_LABEL]: req.source, [SEED_ID_LABEL]: seed}}, source), metacopy: mode.metacopy}
   const target = req.target!
   const save = (o: CowOp) => deps.state.update(req.project, (s) => void ((s.cow ??= {})[target] = o))
   save(op)
@@ -141,7 +142,7 @@ export async function freezeVolume(deps: CowDeps, req: {project: string; volume:
   if (!source || !root) throw new BerthError(`volume ${req.volume} is not there, or not of the local volume driver`, {exitCode: ExitCode.DOCKER})
   const held = await deps.engine.containersUsingVolume(req.volume, true)
   if (held.length) throw new BerthError(`volume ${req.volume} is still used by ${(held[0].Names?.[0] ?? held[0].Id).replace(/^\//, '')}`, {exitCode: ExitCode.PREFLIGHT})
-  const op = {...(await planBranch(deps, root, {project: req.project, source: req.volume, image: req.image}, source)), metacopy: mode.metacopy}
+  const op = {...planBranch({project: req.project, source: req.volume, image: req.image}, source), metacopy: mode.metacopy}
   const key = `freeze:${req.volume}`
   const save = (o: CowOp) => deps.state.update(req.project, (s) => void ((s.cow ??= {})[key] = o))
   save(op)
@@ -207,12 +208,10 @@ export async function rootOf(engine: EnginePort, names: string[]): Promise<strin
   return undefined
 }
 
-/** The source is held by a container (a warm stack) and holds less than BERTH_COW_MIN megabytes (default 128) of its own. */
-async function smallAndHeld(deps: CowDeps, root: string, req: BranchRequest): Promise<boolean> {
-  if ((await deps.engine.containersUsingVolume(req.source, true)).length === 0) return false
+/** The source (held by a container: a warm stack) holds less than BERTH_COW_MIN megabytes (default 128) of its own. */
+async function small(deps: CowDeps, source: VolumeInfo, req: BranchRequest): Promise<boolean> {
   const limit = Number(deps.env.BERTH_COW_MIN || DEFAULT_COW_MIN_MB) * 1024 * 1024
-  const source = await deps.engine.volume(req.source)
-  const own = source?.Labels?.[COW_LABEL.upper] ?? req.source
+  const own = source.Labels?.[COW_LABEL.upper] ?? req.source
   const size = (await pieceSizes(deps, req.project, req.image, [own])).get(own)
   return size !== undefined && size < limit
 }
@@ -223,8 +222,7 @@ async function smallAndHeld(deps: CowDeps, root: string, req: BranchRequest): Pr
  * containers go, their data stays, the next up of their branch makes them again. A running one, or a
  * container berth did not make: false (the caller copies instead, pausing it for a consistent copy).
  */
-async function freeSource(deps: CowDeps, project: string, source: string): Promise<boolean> {
-  const users = await deps.engine.containersUsingVolume(source, true)
+async function freeSource(deps: CowDeps, project: string, source: string, users: ContainerInfo[]): Promise<boolean> {
   if (users.length === 0) return true
   if (users.some((c) => c.State === 'running' || c.State === 'restarting' || c.Labels?.[LABEL.project] !== project)) return false
   const stacks = new Set(users.map((c) => c.Labels?.['com.docker.compose.project']).filter((s): s is string => Boolean(s)))
@@ -240,7 +238,7 @@ async function freeSource(deps: CowDeps, project: string, source: string): Promi
   return true
 }
 
-async function planBranch(deps: CowDeps, root: string, req: BranchRequest, source: VolumeInfo): Promise<CowOp> {
+function planBranch(req: BranchRequest, source: VolumeInfo): CowOp {
   const labels = (source.Labels ?? {}) as Record<string, string>
   const base = {source: req.source, target: req.target, targetLabels: req.targetLabels, targetUpper: req.target ? upperVolumeName(req.target, newPieceId()) : undefined}
   if (!isOverlay(labels)) {
