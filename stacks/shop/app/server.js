@@ -9,8 +9,21 @@ const db = new pg.Pool({connectionString: process.env.DATABASE_URL, max: 4})
 const cache = createClient({url: process.env.REDIS_URL})
 cache.on('error', (error) => console.error('redis:', error.message))
 
+// qa and stage start two replicas at once, and two CREATE TABLE IF NOT EXISTS at the same moment can fail in
+// PostgreSQL (a unique violation in pg_type): the replicas take turns, under a transaction's advisory lock.
 async function migrate() {
-  await db.query('CREATE TABLE IF NOT EXISTS visits (id serial PRIMARY KEY, path text NOT NULL, at timestamptz NOT NULL DEFAULT now())')
+  const client = await db.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock(8000)')
+    await client.query('CREATE TABLE IF NOT EXISTS visits (id serial PRIMARY KEY, path text NOT NULL, at timestamptz NOT NULL DEFAULT now())')
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
 }
 
 async function stats(path) {
