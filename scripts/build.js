@@ -77,15 +77,19 @@ const lazyDockerParts = {
 const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version
 const out = path.join(root, `dist.${process.pid}.tmp`)
 rmSync(out, {recursive: true, force: true})
+// One CommonJS file rather than ESM chunks: bin/run.js compiles it through vm.Script with V8's code cache
+// (src/boot/code-cache.ts), which Node 20 offers for scripts only; compiling the ESM chunks was most of the start-up.
+// A script compiled from a code cache has no dynamic import() on Node 20, so none may remain in the bundle:
+// esbuild turns berth's lazy `import()`s into lazily run module bodies and the rest into require().
 const built = await esbuild.build({
   metafile: Boolean(process.env.BERTH_BUILD_META),
   entryPoints: [path.join(root, 'src/index.ts')],
-  outdir: out,
+  outfile: path.join(out, 'index.js'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  supported: {'dynamic-import': false},
   sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
@@ -94,10 +98,17 @@ const built = await esbuild.build({
   // files cost ~0.15 s on every engine command), but not the parts berth never uses on a local engine (below).
   external: ['ajv', 'typescript', 'jsonc-parser'],
   plugins: [lazyDockerParts],
-  banner: {js: "import {createRequire as __berthCreateRequire} from 'node:module'; const require = __berthCreateRequire(import.meta.url);"},
-  define: {__BERTH_VERSION__: JSON.stringify(version), __BERTH_BUILD__: JSON.stringify(fingerprint.digest('hex').slice(0, 16))},
+  banner: {js: "const __berthUrl = require('node:url').pathToFileURL(__filename).href;"},
+  // the SSH stub's require.resolve('dockerode') finds the real package next to the bundle, on purpose
+  logOverride: {'require-resolve-not-external': 'silent'},
+  define: {'import.meta.url': '__berthUrl', __BERTH_VERSION__: JSON.stringify(version), __BERTH_BUILD__: JSON.stringify(fingerprint.digest('hex').slice(0, 16))},
   logLevel: 'warning',
 })
+// The loader bin/run.js uses (the code cache), on its own: it runs before the bundle.
+await esbuild.build({entryPoints: [path.join(root, 'src/boot/code-cache.ts')], outfile: path.join(out, 'boot.js'), bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning'})
+// dist/ is CommonJS inside a "type": "module" package; the code cache bin/run.js writes there is this machine's only.
+writeFileSync(path.join(out, 'package.json'), '{"type": "commonjs"}\n')
+writeFileSync(path.join(out, '.npmignore'), '.code-cache/\n')
 // BERTH_BUILD_META=1: what each output file is made of, for size work (esbuild's analyzer reads it).
 if (built.metafile) writeFileSync(path.join(out, 'meta.json'), JSON.stringify(built.metafile))
 rmSync(path.join(root, 'dist.old'), {recursive: true, force: true})
