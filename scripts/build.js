@@ -78,12 +78,21 @@ const lazyDockerParts = {
 // ICU's collation (~10 ms). For ids of lowercase letters, ':' and '-' (all of berth's) code-unit order is the
 // same order; other ids still go through localeCompare.
 const OCLIF_SORT = '.sort((a, b) => a.id.localeCompare(b.id))'
-const oclifSort = {
-  name: 'oclif-sort',
+// oclif also checks the Node version against berth's engines on every start, with semver: its regular
+// expressions compile on first use (~4 ms). A plain ">=MAJOR.MINOR[.PATCH]" range is compared directly.
+const OCLIF_ENGINES = 'semver.satisfies(process.versions.node, pjson.engines.node)'
+const fastEngines = `((v, r) => { const m = /^>=\\s*(\\d+)\\.(\\d+)(?:\\.(\\d+))?$/.exec(r); if (!m) return semver.satisfies(v, r); const a = v.split('.').map(Number), b = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]; for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i]; return true })(process.versions.node, pjson.engines.node)`
+const oclifStartUp = {
+  name: 'oclif-start-up',
   setup(build) {
+    build.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]index\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      if (!text.includes(OCLIF_ENGINES)) throw new Error(`${args.path} no longer checks the Node version as scripts/build.js expects: look at the oclif-start-up plugin again`)
+      return {contents: text.replace(OCLIF_ENGINES, fastEngines), loader: 'js'}
+    })
     build.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]config[/\\]plugin\.js$/}, (args) => {
       const text = readFileSync(args.path, 'utf8')
-      if (!text.includes(OCLIF_SORT)) throw new Error(`${args.path} no longer sorts its commands as scripts/build.js expects: look at the oclif-sort plugin again`)
+      if (!text.includes(OCLIF_SORT)) throw new Error(`${args.path} no longer sorts its commands as scripts/build.js expects: look at the oclif-start-up plugin again`)
       const plain = '/^[a-z:-]*$/'
       return {contents: text.replace(OCLIF_SORT, `.sort((a, b) => (${plain}.test(a.id) && ${plain}.test(b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)))`), loader: 'js'}
     })
@@ -113,7 +122,7 @@ const built = await esbuild.build({
   // build requires its own files at run time: keep them as packages. dockerode is bundled (loading its ~100
   // files cost ~0.15 s on every engine command), but not the parts berth never uses on a local engine (below).
   external: ['ajv', 'typescript', 'jsonc-parser'],
-  plugins: [lazyDockerParts, oclifSort],
+  plugins: [lazyDockerParts, oclifStartUp],
   banner: {js: "const __berthUrl = require('node:url').pathToFileURL(__filename).href;"},
   // the SSH stub's require.resolve('dockerode') finds the real package next to the bundle, on purpose
   logOverride: {'require-resolve-not-external': 'silent'},
