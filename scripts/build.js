@@ -5,6 +5,7 @@ import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync}
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execFileSync} from 'node:child_process'
+import {createRequire} from 'node:module'
 import {Ajv} from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import * as esbuild from 'esbuild'
@@ -52,9 +53,19 @@ const LAZY = {
   './buildkit': {from: /[/\\]dockerode[/\\]lib[/\\]docker\.js$/, real: 'dockerode/lib/buildkit.js'},
   './ssh': {from: /[/\\]docker-modem[/\\]lib[/\\]modem\.js$/, real: 'docker-modem/lib/ssh.js'},
 }
+// dockerode's util.js requires zlib for a gzip of build contexts only: required on first use instead.
+const DOCKERODE_ZLIB = "var zlib = require('zlib');"
 const lazyDockerParts = {
   name: 'lazy-docker-parts',
   setup(build) {
+    build.onLoad({filter: /[/\\]dockerode[/\\]lib[/\\]util\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      if (!text.includes(DOCKERODE_ZLIB)) throw new Error(`${args.path} no longer requires zlib as scripts/build.js expects: look at the lazy-docker-parts plugin again`)
+      return {contents: text.replace(DOCKERODE_ZLIB, "var zlib = {createGzip: function () { return require('zlib').createGzip.apply(null, arguments) }};"), loader: 'js'}
+    })
+    // The precompiled schema validator's few helpers from ajv's runtime are bundled (ajv itself is not):
+    // resolved through node_modules and compiled without the code cache, they cost ~2 ms on every load of berth.yml.
+    build.onResolve({filter: /^ajv\/dist\/runtime\//}, (args) => ({path: createRequire(args.importer || path.join(root, 'x')).resolve(args.path)}))
     build.onResolve({filter: /^\.\/(session|buildkit|ssh)$/}, (args) => {
       const lazy = LAZY[args.path]
       if (!lazy || !lazy.from.test(args.importer)) return undefined
@@ -82,19 +93,34 @@ const OCLIF_SORT = '.sort((a, b) => a.id.localeCompare(b.id))'
 // expressions compile on first use (~4 ms). A plain ">=MAJOR.MINOR[.PATCH]" range is compared directly.
 const OCLIF_ENGINES = 'semver.satisfies(process.versions.node, pjson.engines.node)'
 const fastEngines = `((v, r) => { const m = /^>=\\s*(\\d+)\\.(\\d+)(?:\\.(\\d+))?$/.exec(r); if (!m) return semver.satisfies(v, r); const a = v.split('.').map(Number), b = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]; for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i]; return true })(process.versions.node, pjson.engines.node)`
+// And two modules oclif requires on every start but needs rarely: tinyglobby (finding command files, which the
+// explicit command table makes unneeded; its fdir also resolves picomatch through node_modules when loaded) and
+// readline (a flag's value read from stdin). Each becomes an object that requires the module on first use.
+const OCLIF_LAZY = {
+  'config/plugin.js': [['const tinyglobby_1 = require("tinyglobby");', 'const tinyglobby_1 = {get glob() { return require("tinyglobby").glob }};']],
+  'parser/parse.js': [['const node_readline_1 = require("node:readline");', 'const node_readline_1 = {get createInterface() { return require("node:readline").createInterface }};']],
+}
 const oclifStartUp = {
   name: 'oclif-start-up',
   setup(build) {
+    build.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\](parser[/\\]parse|config[/\\]plugin)\.js$/}, (args) => {
+      let text = readFileSync(args.path, 'utf8')
+      const rel = args.path.replaceAll('\\', '/').split('/@oclif/core/lib/').pop()
+      for (const [from, to] of OCLIF_LAZY[rel] ?? []) {
+        if (!text.includes(from)) throw new Error(`${args.path} no longer has ${from}: look at the oclif-start-up plugin in scripts/build.js again`)
+        text = text.replace(from, to)
+      }
+      if (rel === 'config/plugin.js') {
+        if (!text.includes(OCLIF_SORT)) throw new Error(`${args.path} no longer sorts its commands as scripts/build.js expects: look at the oclif-start-up plugin again`)
+        const plain = '/^[a-z:-]*$/'
+        text = text.replace(OCLIF_SORT, `.sort((a, b) => (${plain}.test(a.id) && ${plain}.test(b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)))`)
+      }
+      return {contents: text, loader: 'js'}
+    })
     build.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]index\.js$/}, (args) => {
       const text = readFileSync(args.path, 'utf8')
       if (!text.includes(OCLIF_ENGINES)) throw new Error(`${args.path} no longer checks the Node version as scripts/build.js expects: look at the oclif-start-up plugin again`)
       return {contents: text.replace(OCLIF_ENGINES, fastEngines), loader: 'js'}
-    })
-    build.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]config[/\\]plugin\.js$/}, (args) => {
-      const text = readFileSync(args.path, 'utf8')
-      if (!text.includes(OCLIF_SORT)) throw new Error(`${args.path} no longer sorts its commands as scripts/build.js expects: look at the oclif-start-up plugin again`)
-      const plain = '/^[a-z:-]*$/'
-      return {contents: text.replace(OCLIF_SORT, `.sort((a, b) => (${plain}.test(a.id) && ${plain}.test(b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)))`), loader: 'js'}
     })
   },
 }
