@@ -147,13 +147,18 @@ export function loadBundle(bundle: string, options: BootOptions = {}): Loaded {
     cachedData: found?.data,
   })
   const cache: Loaded['cache'] = !found ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit'
-  trace(`code cache ${cache}: ${found || cache === 'rejected' ? file : name}`)
+  trace(`code cache ${cache}: ${found ? file : name}`)
   const exports = run(script, bundle)
   const use = options.use?.(exports) ?? ''
   if (cache !== 'hit' || !found?.uses.includes(use)) {
     const uses = cache === 'hit' && found ? [...found.uses, use].slice(-MAX_USES) : [use]
     const write = () => {
-      const data = script.createCachedData()
+      let data: Buffer
+      try {
+        data = script.createCachedData()
+      } catch {
+        return trace('code cache not written: V8 made none')
+      }
       for (const dir of dirs) {
         const target = path.join(dir, name)
         if (writeCache(target, data, uses)) {
