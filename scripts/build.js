@@ -55,6 +55,7 @@ const LAZY = {
 }
 // dockerode's util.js requires zlib for a gzip of build contexts only: required on first use instead.
 const DOCKERODE_ZLIB = "var zlib = require('zlib');"
+const MODEM_INSPECT = "debug('Sending: %s', util.inspect(options, {"
 const lazyDockerParts = {
   name: 'lazy-docker-parts',
   setup(build) {
@@ -62,6 +63,13 @@ const lazyDockerParts = {
       const text = readFileSync(args.path, 'utf8')
       if (!text.includes(DOCKERODE_ZLIB)) throw new Error(`${args.path} no longer requires zlib as scripts/build.js expects: look at the lazy-docker-parts plugin again`)
       return {contents: text.replace(DOCKERODE_ZLIB, "var zlib = {createGzip: function () { return require('zlib').createGzip.apply(null, arguments) }};"), loader: 'js'}
+    })
+    // docker-modem formats every request's options for its debug log (util.inspect, all hidden properties, no
+    // depth limit) even when that log is off: ~1-10 ms per request, more with an agent in the options. Only when on.
+    build.onLoad({filter: /[/\\]docker-modem[/\\]lib[/\\]modem\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      if (!text.includes(MODEM_INSPECT)) throw new Error(`${args.path} no longer logs requests as scripts/build.js expects: look at the lazy-docker-parts plugin again`)
+      return {contents: text.replace(MODEM_INSPECT, `debug.enabled && ${MODEM_INSPECT}`), loader: 'js'}
     })
     // The precompiled schema validator's few helpers from ajv's runtime are bundled (ajv itself is not):
     // resolved through node_modules and compiled without the code cache, they cost ~2 ms on every load of berth.yml.
