@@ -97,9 +97,11 @@ const lazyDockerParts = {
 // ICU's collation (~10 ms). For ids of lowercase letters, ':' and '-' (all of berth's) code-unit order is the
 // same order; other ids still go through localeCompare.
 const OCLIF_SORT = '.sort((a, b) => a.id.localeCompare(b.id))'
-// oclif also checks the Node version against berth's engines on every start, with semver: its regular
-// expressions compile on first use (~4 ms). A plain ">=MAJOR.MINOR[.PATCH]" range is compared directly.
+// oclif also checks the Node version against berth's engines on every start, with semver (loading it and
+// compiling its regular expressions: ~4-7 ms). A plain ">=MAJOR.MINOR[.PATCH]" range is compared directly,
+// and semver loaded only for another range.
 const OCLIF_ENGINES = 'semver.satisfies(process.versions.node, pjson.engines.node)'
+const OCLIF_SEMVER = "const semver = require('semver');"
 const fastEngines = `((v, r) => { const m = /^>=\\s*(\\d+)\\.(\\d+)(?:\\.(\\d+))?$/.exec(r); if (!m) return semver.satisfies(v, r); const a = v.split('.').map(Number), b = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]; for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i]; return true })(process.versions.node, pjson.engines.node)`
 // And two modules oclif requires on every start but needs rarely: tinyglobby (finding command files, which the
 // explicit command table makes unneeded; its fdir also resolves picomatch through node_modules when loaded) and
@@ -127,8 +129,8 @@ const oclifStartUp = {
     })
     build.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]index\.js$/}, (args) => {
       const text = readFileSync(args.path, 'utf8')
-      if (!text.includes(OCLIF_ENGINES)) throw new Error(`${args.path} no longer checks the Node version as scripts/build.js expects: look at the oclif-start-up plugin again`)
-      return {contents: text.replace(OCLIF_ENGINES, fastEngines), loader: 'js'}
+      if (!text.includes(OCLIF_ENGINES) || !text.includes(OCLIF_SEMVER)) throw new Error(`${args.path} no longer checks the Node version as scripts/build.js expects: look at the oclif-start-up plugin again`)
+      return {contents: text.replace(OCLIF_ENGINES, fastEngines).replace(OCLIF_SEMVER, "const semver = {satisfies: (v, r) => require('semver').satisfies(v, r)};"), loader: 'js'}
     })
   },
 }
