@@ -139,12 +139,33 @@ function benchUp(envName = 'dev') {
   }
 }
 
+/**
+ * Start-up: `berth --help` (the bundle and oclif, no project, no engine) and `berth volumes ls` in a project
+ * with no volumes (also berth.yml, the engine connection and two volume calls) vs `node -e 0`. The first runs
+ * (untimed) write the code cache (dist/.code-cache), as the first run of each command after a build does.
+ */
+function benchStartup() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-benchstart-'))
+  try {
+    writeFileSync(path.join(dir, 'berth.yml'), stringify({name: `benchstart${process.pid}`, services: {db: {template: 'postgres'}}}))
+    const help = () => time(process.execPath, [CLI, '--help'], {cwd: dir})
+    const ls = () => time(process.execPath, [CLI, 'volumes', 'ls'], {cwd: dir})
+    const node = () => time(process.execPath, ['-e', '0'], {cwd: dir})
+    help()
+    ls()
+    return [row('berth --help vs node -e 0 (start-up, code cache written)', ...sideBySide(help, node), 2.5), row('berth volumes ls, a project without volumes, vs node -e 0', ...sideBySide(ls, node), 3.0)]
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
 export const ROWS = [
   {
     id: 'version',
     description: 'berth --version vs node -e 0 (start-up)',
     run: async () => [row('berth --version vs node -e 0', ...sideBySide(() => time(process.execPath, [CLI, '--version']), () => time(process.execPath, ['-e', '0'])), 1.5)],
   },
+  {id: 'startup', description: 'berth --help and berth volumes ls (a project without volumes) vs node -e 0 (start-up with the code cache)', run: async () => benchStartup()},
   {id: 'render', description: 'berth render of 50 services, unchanged (render cache) vs docker compose config', run: async () => benchRender(true)},
   {id: 'render-full', description: 'berth render of 50 services, BERTH_NO_CACHE=1 vs docker compose config (information)', run: async () => benchRender(false)},
   {id: 'up', description: 'berth up of the example vs docker compose up -d --wait', run: async () => benchUp()},

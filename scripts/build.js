@@ -5,6 +5,7 @@ import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync}
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execFileSync} from 'node:child_process'
+import {createRequire} from 'node:module'
 import {Ajv} from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import * as esbuild from 'esbuild'
@@ -52,9 +53,27 @@ const LAZY = {
   './buildkit': {from: /[/\\]dockerode[/\\]lib[/\\]docker\.js$/, real: 'dockerode/lib/buildkit.js'},
   './ssh': {from: /[/\\]docker-modem[/\\]lib[/\\]modem\.js$/, real: 'docker-modem/lib/ssh.js'},
 }
+// dockerode's util.js requires zlib for a gzip of build contexts only: required on first use instead.
+const DOCKERODE_ZLIB = "var zlib = require('zlib');"
+const MODEM_INSPECT = "debug('Sending: %s', util.inspect(options, {"
 const lazyDockerParts = {
   name: 'lazy-docker-parts',
   setup(build) {
+    build.onLoad({filter: /[/\\]dockerode[/\\]lib[/\\]util\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      if (!text.includes(DOCKERODE_ZLIB)) throw new Error(`${args.path} no longer requires zlib as scripts/build.js expects: look at the lazy-docker-parts plugin again`)
+      return {contents: text.replace(DOCKERODE_ZLIB, "var zlib = {createGzip: function () { return require('zlib').createGzip.apply(null, arguments) }};"), loader: 'js'}
+    })
+    // docker-modem formats every request's options for its debug log (util.inspect, all hidden properties, no
+    // depth limit) even when that log is off: ~1-10 ms per request, more with an agent in the options. Only when on.
+    build.onLoad({filter: /[/\\]docker-modem[/\\]lib[/\\]modem\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      if (!text.includes(MODEM_INSPECT)) throw new Error(`${args.path} no longer logs requests as scripts/build.js expects: look at the lazy-docker-parts plugin again`)
+      return {contents: text.replace(MODEM_INSPECT, `debug.enabled && ${MODEM_INSPECT}`), loader: 'js'}
+    })
+    // The precompiled schema validator's few helpers from ajv's runtime are bundled (ajv itself is not):
+    // resolved through node_modules and compiled without the code cache, they cost ~2 ms on every load of berth.yml.
+    build.onResolve({filter: /^ajv\/dist\/runtime\//}, (args) => ({path: createRequire(args.importer || path.join(root, 'x')).resolve(args.path)}))
     build.onResolve({filter: /^\.\/(session|buildkit|ssh)$/}, (args) => {
       const lazy = LAZY[args.path]
       if (!lazy || !lazy.from.test(args.importer)) return undefined
@@ -74,18 +93,64 @@ const lazyDockerParts = {
   },
 }
 
+// oclif sorts the commands with localeCompare on every start, and the first localeCompare in a process sets up
+// ICU's collation (~10 ms). For ids of lowercase letters, ':' and '-' (all of berth's) code-unit order is the
+// same order; other ids still go through localeCompare.
+const OCLIF_SORT = '.sort((a, b) => a.id.localeCompare(b.id))'
+// oclif also checks the Node version against berth's engines on every start, with semver (loading it and
+// compiling its regular expressions: ~4-7 ms). A plain ">=MAJOR.MINOR[.PATCH]" range is compared directly,
+// and semver loaded only for another range.
+const OCLIF_ENGINES = 'semver.satisfies(process.versions.node, pjson.engines.node)'
+const OCLIF_SEMVER = "const semver = require('semver');"
+const fastEngines = `((v, r) => { const m = /^>=\\s*(\\d+)\\.(\\d+)(?:\\.(\\d+))?$/.exec(r); if (!m) return semver.satisfies(v, r); const a = v.split('.').map(Number), b = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]; for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i]; return true })(process.versions.node, pjson.engines.node)`
+// And two modules oclif requires on every start but needs rarely: tinyglobby (finding command files, which the
+// explicit command table makes unneeded; its fdir also resolves picomatch through node_modules when loaded) and
+// readline (a flag's value read from stdin). Each becomes an object that requires the module on first use.
+const OCLIF_LAZY = {
+  'config/plugin.js': [['const tinyglobby_1 = require("tinyglobby");', 'const tinyglobby_1 = {get glob() { return require("tinyglobby").glob }};']],
+  'parser/parse.js': [['const node_readline_1 = require("node:readline");', 'const node_readline_1 = {get createInterface() { return require("node:readline").createInterface }};']],
+}
+const oclifStartUp = {
+  name: 'oclif-start-up',
+  setup(build) {
+    build.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\](parser[/\\]parse|config[/\\]plugin)\.js$/}, (args) => {
+      let text = readFileSync(args.path, 'utf8')
+      const rel = args.path.replaceAll('\\', '/').split('/@oclif/core/lib/').pop()
+      for (const [from, to] of OCLIF_LAZY[rel] ?? []) {
+        if (!text.includes(from)) throw new Error(`${args.path} no longer has ${from}: look at the oclif-start-up plugin in scripts/build.js again`)
+        text = text.replace(from, to)
+      }
+      if (rel === 'config/plugin.js') {
+        if (!text.includes(OCLIF_SORT)) throw new Error(`${args.path} no longer sorts its commands as scripts/build.js expects: look at the oclif-start-up plugin again`)
+        const plain = '/^[a-z:-]*$/'
+        text = text.replace(OCLIF_SORT, `.sort((a, b) => (${plain}.test(a.id) && ${plain}.test(b.id) ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.id.localeCompare(b.id)))`)
+      }
+      return {contents: text, loader: 'js'}
+    })
+    build.onLoad({filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]index\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      if (!text.includes(OCLIF_ENGINES) || !text.includes(OCLIF_SEMVER)) throw new Error(`${args.path} no longer checks the Node version as scripts/build.js expects: look at the oclif-start-up plugin again`)
+      return {contents: text.replace(OCLIF_ENGINES, fastEngines).replace(OCLIF_SEMVER, "const semver = {satisfies: (v, r) => require('semver').satisfies(v, r)};"), loader: 'js'}
+    })
+  },
+}
+
 const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version
 const out = path.join(root, `dist.${process.pid}.tmp`)
 rmSync(out, {recursive: true, force: true})
+// One CommonJS file rather than ESM chunks: bin/run.js compiles it through vm.Script with V8's code cache
+// (src/boot/code-cache.ts), which Node 20 offers for scripts only; compiling the ESM chunks was most of the start-up.
+// A script compiled from a code cache has no dynamic import() on Node 20, so none may remain in the bundle:
+// esbuild turns berth's lazy `import()`s into lazily run module bodies and the rest into require().
 const built = await esbuild.build({
   metafile: Boolean(process.env.BERTH_BUILD_META),
   entryPoints: [path.join(root, 'src/index.ts')],
-  outdir: out,
+  outfile: path.join(out, 'index.js'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  supported: {'dynamic-import': false},
   sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
@@ -93,11 +158,23 @@ const built = await esbuild.build({
   // build requires its own files at run time: keep them as packages. dockerode is bundled (loading its ~100
   // files cost ~0.15 s on every engine command), but not the parts berth never uses on a local engine (below).
   external: ['ajv', 'typescript', 'jsonc-parser'],
-  plugins: [lazyDockerParts],
-  banner: {js: "import {createRequire as __berthCreateRequire} from 'node:module'; const require = __berthCreateRequire(import.meta.url);"},
-  define: {__BERTH_VERSION__: JSON.stringify(version), __BERTH_BUILD__: JSON.stringify(fingerprint.digest('hex').slice(0, 16))},
+  plugins: [lazyDockerParts, oclifStartUp],
+  banner: {js: "const __berthUrl = require('node:url').pathToFileURL(__filename).href;"},
+  // the SSH stub's require.resolve('dockerode') finds the real package next to the bundle, on purpose
+  logOverride: {'require-resolve-not-external': 'silent'},
+  define: {'import.meta.url': '__berthUrl', __BERTH_VERSION__: JSON.stringify(version), __BERTH_BUILD__: JSON.stringify(fingerprint.digest('hex').slice(0, 16))},
   logLevel: 'warning',
 })
+// All ASCII (esbuild leaves a few characters of regular expressions as they are): bin/run.js then reads the
+// bundle as Latin-1, which costs ~2 ms where decoding UTF-8 costs ~10 ms. An escape means the same there.
+const bundleFile = path.join(out, 'index.js')
+const bundleText = readFileSync(bundleFile, 'utf8')
+if (/[^\x00-\x7f]/.test(bundleText)) writeFileSync(bundleFile, bundleText.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+// The loader bin/run.js uses (the code cache), on its own: it runs before the bundle.
+await esbuild.build({entryPoints: [path.join(root, 'src/boot/code-cache.ts')], outfile: path.join(out, 'boot.js'), bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning'})
+// dist/ is CommonJS inside a "type": "module" package; the code cache bin/run.js writes there is this machine's only.
+writeFileSync(path.join(out, 'package.json'), '{"type": "commonjs"}\n')
+writeFileSync(path.join(out, '.npmignore'), '.code-cache/\n')
 // BERTH_BUILD_META=1: what each output file is made of, for size work (esbuild's analyzer reads it).
 if (built.metafile) writeFileSync(path.join(out, 'meta.json'), JSON.stringify(built.metafile))
 rmSync(path.join(root, 'dist.old'), {recursive: true, force: true})

@@ -33,6 +33,7 @@ export const SETTINGS: Record<string, Check> = {
   BERTH_PORT_OFFSET: wholeNumber(0, 60000),
   BERTH_DEBUG: flag,
   BERTH_NO_CACHE: flag,
+  BERTH_NO_CODE_CACHE: flag,
   BERTH_IMAGE_MAP: imageMap,
   BERTH_DOOR_MODE: oneOf('host', 'published'),
   BERTH_CLONE: oneOf('copy', 'overlay', 'auto'),
