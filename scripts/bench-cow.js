@@ -63,6 +63,9 @@ let sizeRun
 function measureSizes() {
   sizeRun ??= (async () => {
     const runs = Number(process.env.BENCH_COW_RUNS ?? 3)
+    // Each run stacks two layers under main's volume (the switch's and the clone's); past MAX_LAYERS (6) a branch is
+    // a full copy, which is not what these rows measure.
+    if (runs > 3) throw new Error(`BENCH_COW_RUNS is at most 3 (it is ${runs}): each run adds two layers under main's volume, and past 6 a new branch is a full copy`)
     const bigRows = Number(process.env.BENCH_COW_ROWS ?? 1_000_000)
     const big = await dbProject('bench-cowbig')
     const small = await dbProject('bench-cowsmall')
@@ -99,6 +102,11 @@ function measureSizes() {
         await big.berth(['down', '-q'])
         await run('sync', [])
         t.clone.push(await timed(() => big.berth(['volumes', 'clone', 'main', `c${i}`, '--quiet'])))
+        // Both of this run's branches of the big base must be copy-on-write (layers), else the times are a full copy's.
+        const data = JSON.parse(await big.berth(['volumes', 'ls', '--json'])).volumes.filter((v) => v.kind === 'data')
+        for (const b of [`b${i}`, `c${i}`]) {
+          if (!(data.find((v) => v.branch === b)?.layers?.length >= 1)) throw new Error(`cow: branch ${b} of the 1 GB base is not copy-on-write: ${JSON.stringify(data.map((v) => [v.branch, v.layers]))}`)
+        }
         await big.berth(['up', '-q'])
       }
       if (process.env.BENCH_VERBOSE) console.error(t)
