@@ -1,10 +1,11 @@
 /**
- * The Docker engine through dockerode: queries, volumes, inspect, exec. dockerode is imported on
- * first use, so commands that never reach the engine do not pay for loading it.
+ * The Docker engine through dockerode: queries, volumes, inspect, networks, events (exec and helper containers:
+ * engine-exec.ts). dockerode is imported on first use, so commands that never reach the engine do not pay for it.
  */
 import type Dockerode from 'dockerode'
 import {BerthError, ExitCode} from '../core/errors.js'
 import {describeEndpoint, dockerodeOptions, resolveEngineEndpoint} from './context.js'
+import {demux, execCapture, execPipe, runHelper} from './engine-exec.js'
 import {traceEngineCalls} from './engine-trace.js'
 
 import type {ContainerInfo, EngineInfo, EnginePort, EngineVersion, HelperSpec, VolumeInfo} from '../app/ports.js'
@@ -119,30 +120,7 @@ export class Engine implements EnginePort {
    * as Docker counts a health probe that overruns its timeout.
    */
   async execCapture(id: string, cmd: string[], timeoutMs?: number): Promise<{code: number; stdout: string; stderr: string}> {
-    const docker = await this.docker()
-    const exec = await this.call(() => docker.getContainer(id).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false}))
-    const stream = await exec.start({hijack: true, stdin: false})
-    const {PassThrough} = await import('node:stream')
-    const out = new PassThrough()
-    const err = new PassThrough()
-    let stdout = ''
-    let stderr = ''
-    out.on('data', (c: Buffer) => (stdout += c.toString('utf8')))
-    err.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
-    docker.modem.demuxStream(stream, out, err)
-    let timer: NodeJS.Timeout | undefined
-    const finished = await new Promise<boolean>((resolve, reject) => {
-      stream.on('end', () => resolve(true))
-      stream.on('close', () => resolve(true))
-      stream.on('error', reject)
-      if (timeoutMs !== undefined) timer = setTimeout(() => resolve(false), timeoutMs)
-    }).finally(() => clearTimeout(timer))
-    if (!finished) {
-      ;(stream as unknown as {destroy(): void}).destroy()
-      return {code: -1, stdout, stderr: `${stderr}(gave up after ${timeoutMs} ms)`}
-    }
-    const info = await exec.inspect()
-    return {code: info.ExitCode ?? 0, stdout, stderr}
+    return execCapture(await this.docker(), (what) => this.call(what), id, cmd, timeoutMs)
   }
 
   /**
@@ -150,17 +128,7 @@ export class Engine implements EnginePort {
    * safe): what is written to `input` reaches the command's stdin, its stdout goes to `output`.
    */
   async execPipe(id: string, cmd: string[], input: NodeJS.ReadableStream, output: NodeJS.WritableStream, errors?: NodeJS.WritableStream): Promise<void> {
-    const docker = await this.docker()
-    const exec = await this.call(() => docker.getContainer(id).exec({Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false}))
-    const stream = (await exec.start({hijack: true, stdin: true})) as NodeJS.ReadWriteStream & {end(): void; destroy?(): void}
-    const {PassThrough} = await import('node:stream')
-    docker.modem.demuxStream(stream, output, errors ?? new PassThrough().resume())
-    input.pipe(stream)
-    await new Promise<void>((resolve) => {
-      stream.on('end', resolve)
-      stream.on('close', resolve)
-      stream.on('error', () => resolve())
-    })
+    return execPipe(await this.docker(), (what) => this.call(what), id, cmd, input, output, errors)
   }
 
   /** Create a volume if it is not there; an existing one is kept as it is (data is never touched). */
@@ -380,49 +348,8 @@ export class Engine implements EnginePort {
    * volumes mounted; returns its exit code and output. The container is removed afterwards.
    */
   async runHelper(spec: HelperSpec): Promise<{code: number; output: string}> {
-    const docker = await this.docker()
-    let container: Dockerode.Container
-    try {
-      container = await this.call(() =>
-        docker.createContainer({
-          name: spec.name,
-          Image: spec.image,
-          Cmd: spec.cmd,
-          Labels: spec.labels,
-          HostConfig: {Mounts: spec.mounts.map((m) => ({Type: m.bind ? 'bind' : 'volume', Source: m.source, Target: m.target, ReadOnly: Boolean(m.readOnly)})), NetworkMode: 'none'},
-        }),
-      )
-    } catch (error) {
-      if ((error as {statusCode?: number}).statusCode === 404) {
-        throw new BerthError(`the helper image ${spec.image} is not available`, {
-          exitCode: ExitCode.DOCKER,
-          hints: [`Pull it (docker pull ${spec.image}), or map debian:bookworm-slim to a local image: BERTH_IMAGE_MAP=debian:bookworm-slim=IMAGE (or BERTH_HELPER_IMAGE=IMAGE).`],
-          cause: error,
-        })
-      }
-      throw error
-    }
-    try {
-      await container.start()
-      const result = (await container.wait()) as {StatusCode: number}
-      const logs = (await container.logs({stdout: true, stderr: true, follow: false})) as unknown as Buffer
-      return {code: result.StatusCode, output: demux(logs)}
-    } finally {
-      await container.remove({force: true}).catch(() => undefined)
-    }
+    return runHelper(await this.docker(), (what) => this.call(what), spec)
   }
-}
-
-/** Docker's multiplexed log stream (8-byte frame headers) as text. */
-function demux(buffer: Buffer): string {
-  const parts: Buffer[] = []
-  let i = 0
-  while (i + 8 <= buffer.length) {
-    const size = buffer.readUInt32BE(i + 4)
-    parts.push(buffer.subarray(i + 8, i + 8 + size))
-    i += 8 + size
-  }
-  return Buffer.concat(parts).toString('utf8')
 }
 
 /**
