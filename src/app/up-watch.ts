@@ -83,57 +83,19 @@ export async function watchStack(deps: WatchDeps, options: WatchOptions): Promis
   const readiness = new Readiness(baseline, oneShotServices(options.compose))
   const live = Boolean(reporter.tty && reporter.live && !options.build)
   const abort = new AbortController()
-  const said = new Map<string, {status: string; probes: Set<string>}>()
   let failure: Failure | undefined
-  let rows: Row[] = []
+  const show = announcer(reporter, live)
 
-  const show = () => {
-    if (live) {
-      reporter.live?.(formatRows(rows))
-      return
-    }
-    // Without a terminal: a line when a service's state changes, or its probe answers something new while it starts.
-    for (const row of rows) {
-      if (row.status === 'waiting') continue
-      const probe = row.probe && !row.ready && row.status !== 'created' ? ` (${row.probe})` : ''
-      const before = said.get(row.service)
-      if (before?.status === row.status && before.probes.has(probe)) continue
-      if (before?.status === row.status) before.probes.add(probe)
-      else said.set(row.service, {status: row.status, probes: new Set([probe])})
-      reporter.info(`${row.service}: ${row.ready ? `${row.status} after ${row.seconds} s` : `${row.status}${probe}`}`)
-    }
-  }
   const tick = async () => {
     const seen = await looks(engine, options.project).catch(() => undefined)
     if (!seen) return
     const judged = readiness.observe(seen, clock.now())
-    rows = judged.rows
     failure ??= judged.failure
-    show()
+    show(judged.rows)
     if (failure) abort.abort()
   }
 
-  let stopped = false
-  let wake: (() => void) | undefined
-  const loop = (async () => {
-    while (!stopped && !failure) {
-      await tick()
-      if (stopped || failure) break
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS)
-        wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-    }
-  })()
-
-  const halt = async () => {
-    stopped = true
-    wake?.()
-    await loop
-  }
+  const halt = poll(tick, () => Boolean(failure))
   let ended = false
   const stop = async () => {
     if (ended) return
@@ -157,6 +119,50 @@ export async function watchStack(deps: WatchDeps, options: WatchOptions): Promis
       return failureError(engine, failure, options.env, isBerthError(error) ? error : undefined)
     },
     stop,
+  }
+}
+
+/** What the rows say: redrawn in place on a terminal, else a line when a service's state changes, or its probe answers something new while it starts. */
+function announcer(reporter: WatchDeps['reporter'], live: boolean): (rows: Row[]) => void {
+  const said = new Map<string, {status: string; probes: Set<string>}>()
+  return (rows) => {
+    if (live) {
+      reporter.live?.(formatRows(rows))
+      return
+    }
+    for (const row of rows) {
+      if (row.status === 'waiting') continue
+      const probe = row.probe && !row.ready && row.status !== 'created' ? ` (${row.probe})` : ''
+      const before = said.get(row.service)
+      if (before?.status === row.status && before.probes.has(probe)) continue
+      if (before?.status === row.status) before.probes.add(probe)
+      else said.set(row.service, {status: row.status, probes: new Set([probe])})
+      reporter.info(`${row.service}: ${row.ready ? `${row.status} after ${row.seconds} s` : `${row.status}${probe}`}`)
+    }
+  }
+}
+
+/** Run `tick` every POLL_MS until `done()` or the returned halt() (which waits for a tick under way to end). */
+function poll(tick: () => Promise<void>, done: () => boolean): () => Promise<void> {
+  let stopped = false
+  let wake: (() => void) | undefined
+  const loop = (async () => {
+    while (!stopped && !done()) {
+      await tick()
+      if (stopped || done()) break
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, POLL_MS)
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+  })()
+  return async () => {
+    stopped = true
+    wake?.()
+    await loop
   }
 }
 
