@@ -10,7 +10,7 @@
  *     expect((await httpGet(fx.url('/api/stats'))).status).toBe(200)
  *   })
  */
-import {execFile, execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {execFile, execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -58,7 +58,7 @@ export function berth(args: string[], options: {cwd: string; env?: NodeJS.Proces
     const timer = setTimeout(() => {
       timedOut = true
       // Its children and the containers while it still runs, the diagnostic report (Node writes it on SIGUSR2), then the kill.
-      seen = [`child processes:`, shell('ps', ['-o', 'pid,etime,args', '--ppid', String(child.pid)]), 'containers:', shell('docker', ['ps', '-a', '--format', '{{.Names}}\t{{.Status}}']).split('\n').slice(0, 40).join('\n')].join('\n')
+      seen = [`child processes:`, shell('ps', ['-o', 'pid,etime,args', '--ppid', String(child.pid)]), 'containers:', shell('docker', ['ps', '-a', '--format', '{{.Names}}\t{{.Status}}']).split('\n').slice(0, 40).join('\n'), notReady()].join('\n')
       child.kill('SIGUSR2')
       waitForFile(path.join(traceDir, 'report.json'), 3000).finally(() => child.kill('SIGKILL'))
     }, options.timeoutMs ?? 230_000)
@@ -77,19 +77,31 @@ async function waitForFile(file: string, ms: number): Promise<void> {
   }
 }
 
+/** A program's stdout and stderr (docker logs writes the container's stderr there), or why it failed. */
 function shell(file: string, argv: string[]): string {
-  try {
-    return execFileSync(file, argv, {encoding: 'utf8', timeout: 15_000}).trimEnd()
-  } catch (error) {
-    return `(${file} failed: ${(error as Error).message.split('\n')[0]})`
-  }
+  const r = spawnSync(file, argv, {encoding: 'utf8', timeout: 15_000})
+  if (r.error || r.status !== 0) return `(${file} ${argv[0]} failed: ${(r.error?.message ?? r.stderr ?? '').split('\n')[0]})`
+  return `${r.stdout}${r.stderr}`.trimEnd()
+}
+
+/** Each container still starting or unhealthy: its last health probes and log lines. */
+function notReady(): string {
+  const names = shell('docker', ['ps', '--filter', 'health=starting', '--filter', 'health=unhealthy', '--format', '{{.Names}}']).split('\n').filter((n) => n && !n.startsWith('('))
+  return names
+    .slice(0, 6)
+    .map((n) => [`${n}: last probes:`, shell('docker', ['inspect', '--format', '{{range .State.Health.Log}}{{.ExitCode}} {{.Output}}{{end}}', n]).split('\n').slice(-6).join('\n'), `${n}: last log lines:`, shell('docker', ['logs', '--tail', '20', n])].join('\n'))
+    .join('\n')
 }
 
 /** Where a berth that ran past its time was: the end of its trace, its open handles and children, the engine's containers. */
 function hangReport(dir: string, seen: string): string {
   const parts: string[] = []
   try {
-    parts.push('last trace lines:', ...readFileSync(path.join(dir, 'trace.log'), 'utf8').trimEnd().split('\n').slice(-60))
+    // Everything but the watch's polls (a look at the containers every 0.3 s), then the last lines as they are.
+    const lines = readFileSync(path.join(dir, 'trace.log'), 'utf8').trimEnd().split('\n')
+    const polls = / engine GET \/containers\/[^ ]*(json)?(: answered)?$/
+    const kept = lines.filter((l) => !polls.test(l))
+    parts.push(`trace, the watch's ${lines.length - kept.length} container looks left out:`, ...kept.slice(-80), 'last trace lines:', ...lines.slice(-12))
   } catch {
     parts.push('no trace lines')
   }
