@@ -85,6 +85,7 @@ export async function watchStack(deps: WatchDeps, options: WatchOptions): Promis
   const abort = new AbortController()
   let failure: Failure | undefined
   const show = announcer(reporter, live)
+  const record = changes(reporter)
 
   const tick = async () => {
     const seen = await looks(engine, options.project).catch(() => undefined)
@@ -92,6 +93,7 @@ export async function watchStack(deps: WatchDeps, options: WatchOptions): Promis
     const judged = readiness.observe(seen, clock.now())
     failure ??= judged.failure
     show(judged.rows)
+    record(judged.rows)
     if (failure) abort.abort()
   }
 
@@ -138,6 +140,19 @@ function announcer(reporter: WatchDeps['reporter'], live: boolean): (rows: Row[]
       if (before?.status === row.status) before.probes.add(probe)
       else said.set(row.service, {status: row.status, probes: new Set([probe])})
       reporter.info(`${row.service}: ${row.ready ? `${row.status} after ${row.seconds} s` : `${row.status}${probe}`}`)
+    }
+  }
+}
+
+/** Each change of a service's state or probe answer, as a trace line (--debug, BERTH_TRACE_FILE): where an up that waits is waiting. */
+function changes(reporter: WatchDeps['reporter']): (rows: Row[]) => void {
+  const last = new Map<string, string>()
+  return (rows) => {
+    for (const row of rows) {
+      const now = `${row.status}${row.probe ? ` (${row.probe})` : ''}`
+      if (last.get(row.service) === now) continue
+      last.set(row.service, now)
+      reporter.trace?.(`watch: ${row.service} ${now} at ${row.seconds} s`)
     }
   }
 }
