@@ -5,7 +5,7 @@ import type {RenderResult} from '../core/render.js'
 import {memoryAboveMachine, memoryError, settingPosition} from '../core/runtime-settings.js'
 import {buildImages, builtImages, recordImages, staleImages, type BuiltImage} from './build.js'
 import {doorMode} from './door/host.js'
-import {attachOnStart, attachRouted, doorCertificate, ensureDoor, refreshDoor, removeDoorIfIdle} from './door/routing.js'
+import {attachRouted, attachWhenHealthy, doorCertificate, ensureDoor, refreshDoor, removeDoorIfIdle} from './door/routing.js'
 import {canResumeWarm, freezeOthers, retireStack, stopOthers, thawStack, trimWarm} from './door/warm.js'
 import {settleHealth, waitHealthy} from './health.js'
 import {locked} from './locked.js'
@@ -96,7 +96,7 @@ async function composeUp(project: Project, result: RenderResult, file: string, o
   const args = ['up', '--detach', '--wait', '--remove-orphans']
   if (options.build) args.push('--build')
   if (options.waitTimeout) args.push('--wait-timeout', String(options.waitTimeout))
-  const early = await attachOnStart(engine, result.door, result.project)
+  const early = await attachWhenHealthy(engine, result.door, result.project)
   // A line per service while Compose waits, and a stop at once when one exits or stays broken (up-watch.ts).
   const watch = await watchStack(deps, {project: result.project, compose: result.compose, env: result.env.name, build: options.build})
   let attached = false

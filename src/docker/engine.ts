@@ -267,9 +267,9 @@ export class Engine implements EnginePort {
    * Follow the engine's container start events for containers with these labels, until the returned
    * function is called. Resolves once the engine has accepted the subscription: no later start is missed.
    */
-  async onContainerStart(labels: Record<string, string | undefined>, handler: (id: string, labels: Record<string, string>) => void): Promise<() => void> {
+  async onContainerHealthy(labels: Record<string, string | undefined>, handler: (id: string, labels: Record<string, string>) => void): Promise<() => void> {
     const docker = await this.docker()
-    const stream = (await this.call(() => docker.getEvents({filters: {type: ['container'], event: ['start'], label: labelFilters(labels)}}))) as NodeJS.ReadableStream & {destroy(): void}
+    const stream = (await this.call(() => docker.getEvents({filters: {type: ['container'], event: ['health_status'], label: labelFilters(labels)}}))) as NodeJS.ReadableStream & {destroy(): void}
     let buffer = ''
     stream.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8')
@@ -277,12 +277,14 @@ export class Engine implements EnginePort {
         const line = buffer.slice(0, i).trim()
         buffer = buffer.slice(i + 1)
         if (!line) continue
-        let event: {id?: string; Actor?: {ID?: string; Attributes?: Record<string, string>}}
+        let event: {id?: string; Action?: string; status?: string; Actor?: {ID?: string; Attributes?: Record<string, string>}}
         try {
           event = JSON.parse(line)
         } catch {
           continue
         }
+        // "health_status: healthy" (or ": unhealthy", ": starting" on newer engines).
+        if ((event.Action ?? event.status)?.trim() !== 'health_status: healthy') continue
         const id = event.Actor?.ID ?? event.id
         if (id) handler(id, event.Actor?.Attributes ?? {})
       }

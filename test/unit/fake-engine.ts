@@ -124,7 +124,7 @@ export class FakeEngine implements EnginePort {
     if (c) this.containersById.delete(c.Id)
     return Boolean(c)
   }
-  async onContainerStart(): Promise<() => void> {
+  async onContainerHealthy(): Promise<() => void> {
     return () => undefined
   }
   /** What `exec` answers (by the command's first word after node -e, else the program). */

@@ -143,17 +143,23 @@ async function startDoor(deps: Pick<Deps, 'engine' | 'clock'>, id: string): Prom
 }
 
 /**
- * While Compose brings a stack up, attach each of its routed containers to the door the moment it starts,
- * so the network attachment (a few hundred ms each) overlaps Compose's wait for health checks instead of
- * following it. `stop()` ends the watch and says whether any was attached; routeDoor does whatever is left.
+ * While Compose brings a stack up, attach each of its routed containers to the door the moment it is healthy,
+ * so the network attachment (~0.05-0.1 s each) overlaps Compose's wait for the other services instead of
+ * following it. `stop()` ends the watch and says whether any was attached; routeDoor does whatever is left
+ * (containers without a health check, and all of them where the engine gives no events).
+ *
+ * Not at its start: a container attached to a second network while it starts (its process already running)
+ * could be left with Docker's DNS answering "not found" for the names of its own stack, for good (seen here under
+ * load: the example app's redis client got ENOTFOUND for `cache` for minutes, and its up hung). Once healthy, the
+ * app has started and the engine has set the container up.
  */
-export async function attachOnStart(engine: EnginePort, door: DoorSpec, stack: string): Promise<{stop(): Promise<boolean>}> {
+export async function attachWhenHealthy(engine: EnginePort, door: DoorSpec, stack: string): Promise<{stop(): Promise<boolean>}> {
   if (door.routes.length === 0) return {stop: async () => false}
   const wanted = new Set(routedServices(door))
   const pending: Array<Promise<void>> = []
   let attached = false
   const unsubscribe = await engine
-    .onContainerStart({[COMPOSE_PROJECT]: stack, [LABEL.door]: door.name}, (id, labels) => {
+    .onContainerHealthy({[COMPOSE_PROJECT]: stack, [LABEL.door]: door.name}, (id, labels) => {
       const service = labels['com.docker.compose.service']
       if (!service || !wanted.has(service)) return
       pending.push(engine.connect(door.name, id, [doorAlias(service)]).then(() => void (attached = true), () => undefined))
@@ -170,7 +176,7 @@ export async function attachOnStart(engine: EnginePort, door: DoorSpec, stack: s
 
 /**
  * Route the door to a stack: attach its routed containers under their door aliases, detach all others.
- * `attached`: some were attached already (attachOnStart), so the door still has to drop old connections.
+ * `attached`: some were attached already (attachWhenHealthy), so the door still has to drop old connections.
  */
 export async function routeDoor(engine: EnginePort, door: DoorSpec, stack: string, attached = false): Promise<void> {
   await refreshDoor(engine, door, (await attachRouted(engine, door, stack)) || attached)

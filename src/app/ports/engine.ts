@@ -70,8 +70,8 @@ export interface EnginePort {
   signalContainer(id: string, signal: string): Promise<void>
   /** Whether it existed. */
   removeContainer(idOrName: string, force?: boolean): Promise<boolean>
-  /** Calls the handler for each container that starts with these labels; returns the unsubscribe. */
-  onContainerStart(labels: Labels, handler: (id: string, labels: Record<string, string>) => void): Promise<() => void>
+  /** Calls the handler each time a container with these labels turns healthy (its health check passes); returns the unsubscribe. */
+  onContainerHealthy(labels: Labels, handler: (id: string, labels: Record<string, string>) => void): Promise<() => void>
   execCapture(id: string, cmd: string[], timeoutMs?: number): Promise<{code: number; stdout: string; stderr: string}>
   execPipe(id: string, cmd: string[], input: NodeJS.ReadableStream, output: NodeJS.WritableStream, errors?: NodeJS.WritableStream): Promise<void>
   /** Run a one-shot container to its end (no network), then remove it. */
