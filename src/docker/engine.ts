@@ -264,8 +264,9 @@ export class Engine implements EnginePort {
   }
 
   /**
-   * Follow the engine's container start events for containers with these labels, until the returned
-   * function is called. Resolves once the engine has accepted the subscription: no later start is missed.
+   * Follow the engine's health events for containers with these labels, calling the handler on each
+   * "healthy", until the returned function is called. Resolves once the engine has accepted the
+   * subscription: no later one is missed.
    */
   async onContainerHealthy(labels: Record<string, string | undefined>, handler: (id: string, labels: Record<string, string>) => void): Promise<() => void> {
     const docker = await this.docker()
@@ -366,4 +367,3 @@ async function quietSocketAgent(docker: Dockerode): Promise<void> {
   const {Agent} = await import('node:http')
   modem.agent = new Agent({keepAlive: true, scheduling: 'lifo', timeout: 5000, servername: ''} as ConstructorParameters<typeof Agent>[0])
 }
-

@@ -135,9 +135,9 @@ async function running(docker: Dockerode, name: string, id?: string): Promise<bo
  */
 async function execIn(docker: Dockerode, name: string, cmd: string[], options: {kill?: () => Promise<void>; stop?: AbortSignal; startMs: number}): Promise<{code: number; output: string; container?: string}> {
   const {kill, stop} = options
-  // Making and starting an exec takes the engine milliseconds. Should it not answer (a suspect, not a finding, for
-  // the hangs seen with copies in the helper: an exec started just as the helper exits), the requests are given up
-  // after startMs and the caller goes on with a new helper.
+  // Making and starting an exec takes the engine milliseconds. Should it not answer (never seen: the hangs once
+  // blamed on copies here were a DNS race in up, see app/door/routing.ts), the requests are given up after startMs
+  // and the caller goes on with a new helper.
   const starting = new AbortController()
   const guard = setTimeout(() => starting.abort(), options.startMs)
   let exec: Dockerode.Exec
