@@ -9,9 +9,12 @@ import {appendFileSync} from 'node:fs'
 export const tracing = (): boolean => process.env.BERTH_DEBUG === '1' || Boolean(process.env.BERTH_TRACE_FILE)
 
 export function trace(message: string, options: {fileOnly?: boolean} = {}): void {
-  const line = `[berth +${(performance.now() / 1000).toFixed(3)}s] ${message}\n`
-  if (process.env.BERTH_DEBUG === '1' && !options.fileOnly) process.stderr.write(line)
   const file = process.env.BERTH_TRACE_FILE
+  const toStderr = process.env.BERTH_DEBUG === '1' && !options.fileOnly
+  // Called on every step and watch change: nothing is formatted when no one reads it.
+  if (!file && !toStderr) return
+  const line = `[berth +${(performance.now() / 1000).toFixed(3)}s] ${message}\n`
+  if (toStderr) process.stderr.write(line)
   if (file) {
     try {
       appendFileSync(file, `${process.pid} ${line}`)
